@@ -1,0 +1,113 @@
+//! Detections: one small module per check. Each declares the sources it reads and the literals
+//! its records must contain (the prefilter), and turns records into findings. No check knows
+//! about output formats.
+
+pub mod cve_2021_26855;
+pub mod cve_2021_26857;
+pub mod cve_2021_26858;
+pub mod cve_2021_27065;
+pub mod like;
+pub mod suspicious_files;
+
+use crate::model::{Class, Evidence, Finding, Severity, Timestamp};
+use crate::sources::ecp::EcpRecord;
+use crate::sources::evtx::EvtxEvent;
+use crate::sources::{SourceKind, httpproxy};
+
+/// What a check is, what it reads, and which literals it needs.
+#[derive(Debug)]
+pub struct CheckInfo {
+    /// Stable id, used in reports: `cve-2021-26855`.
+    pub id: &'static str,
+    pub title: &'static str,
+    /// Source kinds whose records it inspects.
+    pub sources: &'static [SourceKind],
+    /// Coverage labels (prefixes) it needs data from to be judged complete.
+    pub coverage: &'static [&'static str],
+    /// A record holding none of these (ASCII case-insensitive) is never parsed for this check.
+    pub literals: &'static [&'static str],
+}
+
+/// A record handed to checks, typed by its source.
+pub enum Record<'a> {
+    HttpProxy(&'a httpproxy::Record<'a>),
+    Ecp(&'a EcpRecord),
+    /// A line of an OAB generator log, or of any unrecognised text file.
+    TextLine(&'a [u8]),
+    Evtx(&'a EvtxEvent),
+}
+
+/// Where the record came from: the evidence locator and the raw text.
+pub struct At<'a> {
+    pub path: &'a str,
+    pub line: Option<u64>,
+    pub offset: Option<u64>,
+    pub record_id: Option<u64>,
+    pub raw: &'a [u8],
+    /// For HttpProxy: the protocol folder the file was found in, if any.
+    pub protocol: Option<&'a str>,
+}
+
+/// What checks may know about the server.
+#[derive(Debug, Clone, Default)]
+pub struct Ctx {
+    /// Exchange install path as logs write it, e.g. `C:\Program Files\Microsoft\Exchange Server\V15\`.
+    pub install_windows_path: Option<String>,
+}
+
+/// A log check.
+pub trait Check: Sync {
+    fn info(&self) -> &'static CheckInfo;
+    fn inspect(&self, rec: &Record<'_>, at: &At<'_>, ctx: &Ctx, out: &mut Vec<Finding>);
+}
+
+/// Every log check, in report order.
+pub static LOG_CHECKS: &[&dyn Check] = &[
+    &cve_2021_26855::Cve202126855,
+    &cve_2021_26857::Cve202126857,
+    &cve_2021_26858::Cve202126858,
+    &cve_2021_27065::Cve202127065,
+];
+
+/// The literals every check reading `kind` needs.
+pub fn literals_for(kind: SourceKind) -> Vec<&'static str> {
+    LOG_CHECKS
+        .iter()
+        .map(|c| c.info())
+        .filter(|i| i.sources.contains(&kind))
+        .flat_map(|i| i.literals.iter().copied())
+        .collect()
+}
+
+/// Builds a finding at `at` (the common part of every check's output).
+pub struct Draft {
+    pub rule: &'static str,
+    pub title: String,
+    pub class: Class,
+    pub severity: Severity,
+    pub time: Option<Timestamp>,
+    pub fields: Vec<(String, String)>,
+    pub why: String,
+}
+
+impl Draft {
+    pub fn at(self, info: &'static CheckInfo, at: &At<'_>) -> Finding {
+        Finding {
+            check: info.id,
+            rule: self.rule,
+            title: self.title,
+            class: self.class,
+            severity: self.severity,
+            time: self.time,
+            source: Evidence {
+                path: at.path.to_string(),
+                line: at.line,
+                offset: at.offset,
+                record_id: at.record_id,
+            },
+            raw: Finding::raw_text(at.raw),
+            fields: self.fields,
+            why: self.why,
+        }
+    }
+}

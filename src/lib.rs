@@ -1,0 +1,15 @@
+//! exhunt: read-only triage of Microsoft Exchange servers for the ProxyLogon family of attacks.
+//!
+//! Data flows one way: [`sources`] find artefacts under a root and yield typed records,
+//! [`detect`] turns records into [`model::Finding`]s, [`scan`] runs the whole pass and derives
+//! coverage and the verdict, and [`report`] writes the result in each output format.
+
+pub mod cli;
+pub mod detect;
+pub mod model;
+pub mod report;
+pub mod scan;
+pub mod sources;
+
+/// The tool's version, recorded in every report.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

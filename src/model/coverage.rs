@@ -1,0 +1,115 @@
+//! What a scan could see: per log source, and per check.
+
+use super::Timestamp;
+use serde::Serialize;
+
+/// A file that could not be read completely, and why.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct FileProblem {
+    pub path: String,
+    pub problem: String,
+}
+
+/// Coverage of one log source (a log folder, an IIS site, one EVTX file).
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct SourceCoverage {
+    /// Short label, e.g. `HttpProxy/Ecp`, `ECP/Server`, `IIS/W3SVC1`, `EVTX/Application.evtx`.
+    pub label: String,
+    /// The source kind (`httpproxy`, `iis`, `ecp-server`, `oab-generator`, `evtx`, ...).
+    pub kind: String,
+    /// The folder (or file) this covers.
+    pub path: String,
+    /// Whether the folder exists at all.
+    pub present: bool,
+    pub files: u64,
+    pub bytes: u64,
+    /// Data records (lines or events), comments and headers excluded.
+    pub records: u64,
+    /// Records that could not be parsed although a check needed them.
+    pub malformed: u64,
+    /// Lines longer than the line cap, searched only in their first part.
+    pub oversized_lines: u64,
+    /// Earliest and latest record time read from content (not file times).
+    pub first: Option<Timestamp>,
+    pub last: Option<Timestamp>,
+    pub problems: Vec<FileProblem>,
+}
+
+impl SourceCoverage {
+    pub fn new(
+        label: impl Into<String>,
+        kind: &str,
+        path: impl Into<String>,
+        present: bool,
+    ) -> Self {
+        SourceCoverage {
+            label: label.into(),
+            kind: kind.to_string(),
+            path: path.into(),
+            present,
+            ..Default::default()
+        }
+    }
+
+    /// Folds another partial coverage of the same source into this one.
+    pub fn absorb(&mut self, o: SourceCoverage) {
+        self.present |= o.present;
+        self.files += o.files;
+        self.bytes += o.bytes;
+        self.records += o.records;
+        self.malformed += o.malformed;
+        self.oversized_lines += o.oversized_lines;
+        self.first = min_opt(self.first, o.first);
+        self.last = max_opt(self.last, o.last);
+        self.problems.extend(o.problems);
+    }
+
+    pub fn note_time(&mut self, t: Timestamp) {
+        self.first = min_opt(self.first, Some(t));
+        self.last = max_opt(self.last, Some(t));
+    }
+}
+
+pub(crate) fn min_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+pub(crate) fn max_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+/// Whether a check could do its work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckState {
+    /// Ran over data that reaches back to the start of the exposure window.
+    Ran,
+    /// Ran, but its data starts after the window start (or some files were unreadable).
+    Partial,
+    /// There was nothing for it to read (folder missing, no such files).
+    NoData,
+    /// Not applicable to this input (e.g. file checks on a folder of loose logs).
+    Skipped,
+}
+
+/// Per-check status: what ran, over what, and whether that covers the exposure window.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckStatus {
+    pub check: &'static str,
+    pub title: &'static str,
+    pub state: CheckState,
+    /// Why the check is not `ran`, in words a responder can act on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub sources: Vec<String>,
+    pub records: u64,
+    pub first: Option<Timestamp>,
+    pub last: Option<Timestamp>,
+    pub findings: usize,
+}

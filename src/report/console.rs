@@ -1,0 +1,267 @@
+//! The console summary, in the spirit of Test-ProxyLogon: one line per check with counts, the
+//! first pieces of evidence, coverage warnings, and the verdict. Untrusted text goes through
+//! [`terminal`] so that log content cannot drive the responder's terminal.
+
+use super::sanitize::terminal;
+use crate::model::{CheckState, Class, Finding, Severity, Verdict};
+use crate::scan::ScanResult;
+use std::fmt::Write;
+
+/// How many findings per check are shown before "... and N more".
+pub const SHOWN_PER_CHECK: usize = 5;
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn c(&self, code: &str, s: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+fn short(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(n).collect::<String>())
+    }
+}
+
+fn sev_code(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "1;31",
+        Severity::Medium => "33",
+        Severity::Low => "36",
+        Severity::Info => "2",
+    }
+}
+
+fn finding_line(f: &Finding, p: &Paint) -> String {
+    let when = f.time.map(|t| t.to_string()).unwrap_or_else(|| "-".into());
+    let mut who = String::new();
+    if let Some(ip) = f.field("ClientIPAddress").filter(|s| !s.is_empty()) {
+        who = format!(" from {ip}");
+    }
+    format!(
+        "    {} {} {}{}\n      at {}",
+        p.c(sev_code(f.severity), &format!("[{}]", f.severity.as_str())),
+        when,
+        terminal(&short(&f.title, 160)),
+        terminal(&who),
+        terminal(&f.source.locator()),
+    )
+}
+
+/// Renders the summary. `color` adds ANSI colours (never inside untrusted text).
+pub fn render(scan: &ScanResult, color: bool) -> String {
+    let p = Paint { on: color };
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{}",
+        p.c(
+            "1",
+            &format!("exhunt {} - {}", crate::VERSION, terminal(&scan.host))
+        )
+    );
+    let _ = writeln!(s, "  host name from: {}", scan.host_source);
+    match (&scan.params.root, &scan.install) {
+        (Some(root), Some(i)) => {
+            let _ = writeln!(
+                s,
+                "  root: {}  Exchange install: {} ({}, found by {})",
+                terminal(root),
+                terminal(&i.dir.display().to_string()),
+                terminal(&i.windows_path),
+                i.found_by
+            );
+        }
+        (Some(root), None) => {
+            let _ = writeln!(s, "  root: {}  Exchange install: NOT FOUND", terminal(root));
+        }
+        _ => {
+            let _ = writeln!(
+                s,
+                "  loose files: {}",
+                terminal(&scan.params.logs.join(", "))
+            );
+        }
+    }
+    let until = scan
+        .params
+        .window
+        .until
+        .map(|u| u.to_string())
+        .unwrap_or_else(|| "now".into());
+    let _ = writeln!(
+        s,
+        "  exposure window: {} .. {}",
+        scan.params.window.since, until
+    );
+    let _ = writeln!(
+        s,
+        "  read {} files, {:.1} MiB, {} records in {:.2} s",
+        scan.totals.files,
+        scan.totals.bytes as f64 / 1_048_576.0,
+        scan.totals.records,
+        scan.elapsed_ms as f64 / 1000.0
+    );
+    if !scan.builds_seen.is_empty() {
+        let _ = writeln!(
+            s,
+            "  Exchange builds in the logs: {}",
+            terminal(&scan.builds_seen.join(", "))
+        );
+    }
+    let _ = writeln!(s);
+    for c in &scan.checks {
+        let mine: Vec<&Finding> = scan
+            .findings
+            .iter()
+            .filter(|f| f.check == c.check)
+            .collect();
+        let count = |cl: Class| {
+            mine.iter()
+                .filter(|f| f.class == cl && f.severity > Severity::Info)
+                .count()
+        };
+        let (hits, attempts, scanners, context) = (
+            count(Class::Exploitation) + count(Class::PostExploitation),
+            count(Class::Attempt),
+            count(Class::Scanner),
+            count(Class::Context),
+        );
+        let state = match c.state {
+            CheckState::Ran => p.c("32", "ran"),
+            CheckState::Partial => p.c("33", "PARTIAL"),
+            CheckState::NoData => p.c("33", "NO DATA"),
+            CheckState::Skipped => p.c("2", "skipped"),
+        };
+        let summary = if hits > 0 {
+            p.c("1;31", &format!("{hits} hit(s)"))
+        } else if attempts + context > 0 {
+            p.c("33", &format!("{} attempt(s)/context", attempts + context))
+        } else if c.state == CheckState::Ran {
+            p.c("32", "nothing suspicious")
+        } else {
+            "nothing found (see coverage)".to_string()
+        };
+        let mut extra = String::new();
+        if scanners > 0 {
+            extra = format!(", {scanners} scanner probe(s)");
+        }
+        let _ = writeln!(
+            s,
+            "{} [{}] {} - {}{}",
+            p.c("1", c.check),
+            state,
+            c.title,
+            summary,
+            extra
+        );
+        if let Some(r) = &c.reason {
+            let _ = writeln!(s, "    coverage: {}", terminal(r));
+        }
+        let mut shown: Vec<&&Finding> = mine.iter().collect();
+        shown.sort_by_key(|f| std::cmp::Reverse((f.class, f.severity)));
+        for f in shown.iter().take(SHOWN_PER_CHECK) {
+            let _ = writeln!(s, "{}", finding_line(f, &p));
+        }
+        if mine.len() > SHOWN_PER_CHECK {
+            let _ = writeln!(
+                s,
+                "    ... and {} more (see findings.csv / report.json)",
+                mine.len() - SHOWN_PER_CHECK
+            );
+        }
+    }
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "{}",
+        p.c("1", "Log coverage (times read from the logs' content)")
+    );
+    for g in &scan.coverage {
+        let span = match (g.first, g.last) {
+            (Some(a), Some(b)) => format!("{a} .. {b}"),
+            _ => "-".into(),
+        };
+        let status = if !g.present {
+            p.c("33", "missing")
+        } else if g.files == 0 {
+            p.c("33", "empty")
+        } else {
+            format!("{} file(s), {} records, {}", g.files, g.records, span)
+        };
+        let mut warn = String::new();
+        if g.malformed > 0 {
+            warn += &format!(", {} malformed", g.malformed);
+        }
+        if !g.problems.is_empty() {
+            warn += &format!(", {} problem(s)", g.problems.len());
+        }
+        let _ = writeln!(
+            s,
+            "  {:<24} {}{}",
+            terminal(&g.label),
+            status,
+            p.c("33", &warn)
+        );
+        for pr in g.problems.iter().take(3) {
+            let _ = writeln!(s, "      {}: {}", terminal(&pr.path), terminal(&pr.problem));
+        }
+        if g.problems.len() > 3 {
+            let _ = writeln!(
+                s,
+                "      ... {} more problem(s) in report.json",
+                g.problems.len() - 3
+            );
+        }
+    }
+    for pr in scan.problems.iter().take(5) {
+        let _ = writeln!(
+            s,
+            "  problem: {}: {}",
+            terminal(&pr.path),
+            terminal(&pr.problem)
+        );
+    }
+    if scan.problems.len() > 5 {
+        let _ = writeln!(
+            s,
+            "  ... {} more problem(s) in report.json",
+            scan.problems.len() - 5
+        );
+    }
+    for n in &scan.notes {
+        let _ = writeln!(s, "  note: {}", terminal(n));
+    }
+    let _ = writeln!(s);
+    let (code, text) = match scan.verdict {
+        Verdict::Compromised => (
+            "1;41;97",
+            "COMPROMISED: successful exploitation is evidenced",
+        ),
+        Verdict::Suspicious => ("1;43;30", "SUSPICIOUS: attempts or context only"),
+        Verdict::Inconclusive => (
+            "1;33",
+            "INCONCLUSIVE: a check could not run or the logs do not cover the window",
+        ),
+        Verdict::NoEvidence => (
+            "1;32",
+            "NO EVIDENCE: every check ran over logs covering the window",
+        ),
+    };
+    let _ = writeln!(
+        s,
+        "Verdict for {}: {}",
+        terminal(&scan.host),
+        p.c(code, text)
+    );
+    s
+}

@@ -1,0 +1,736 @@
+//! One scan of one server: plan the sources, read every file once (in parallel, through the
+//! literal prefilter), run the checks on the records that pass, then derive coverage, per-check
+//! status and the verdict.
+
+use crate::detect::{self, At, Check, Ctx, LOG_CHECKS, Record};
+use crate::model::{
+    self, CheckState, CheckStatus, FileProblem, Finding, SourceCoverage, Timestamp, Verdict, Window,
+};
+use crate::sources::discover::{self, Install, Plan};
+use crate::sources::{SourceFile, SourceKind, ecp, evtx, httpproxy, lines, open_read_only};
+use aho_corasick::AhoCorasick;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+/// What to scan and how.
+#[derive(Clone, Debug)]
+pub struct ScanOptions {
+    /// A system drive (mounted image, collection, or `C:\`).
+    pub root: Option<PathBuf>,
+    /// Loose files or folders, classified by content.
+    pub logs: Vec<PathBuf>,
+    pub exchange_path: Option<PathBuf>,
+    pub window: Window,
+    pub host: Option<String>,
+    pub threads: Option<usize>,
+    /// Show a progress bar on stderr (only drawn when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// The scan parameters as recorded in reports.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScanParams {
+    pub mode: &'static str,
+    pub root: Option<String>,
+    pub logs: Vec<String>,
+    pub exchange_path: Option<String>,
+    pub window: Window,
+    pub host: Option<String>,
+    pub threads: usize,
+}
+
+/// Totals of what was read.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Totals {
+    pub files: u64,
+    pub bytes: u64,
+    pub records: u64,
+}
+
+/// Everything a scan found and saw; the input of every report.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScanResult {
+    pub host: String,
+    /// Where the host name came from.
+    pub host_source: String,
+    pub params: ScanParams,
+    pub install: Option<Install>,
+    pub verdict: Verdict,
+    pub checks: Vec<CheckStatus>,
+    pub coverage: Vec<SourceCoverage>,
+    pub findings: Vec<Finding>,
+    /// Problems not tied to one log source (listing errors, links not followed, missing input).
+    pub problems: Vec<FileProblem>,
+    pub notes: Vec<String>,
+    /// Exchange builds seen in the logs (HttpProxy version columns).
+    pub builds_seen: Vec<String>,
+    pub started: Timestamp,
+    pub elapsed_ms: u64,
+    pub totals: Totals,
+}
+
+/// A failure that stops the scan before it starts.
+#[derive(Debug)]
+pub struct ScanError(pub String);
+
+impl std::fmt::Display for ScanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ScanError {}
+
+/// What reading one file produced.
+struct FileOutcome {
+    label: String,
+    cov: SourceCoverage,
+    findings: Vec<Finding>,
+    hosts: Vec<(String, &'static str)>,
+    builds: Vec<String>,
+}
+
+/// Runs a scan.
+pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
+    let started = Timestamp::from_jiff(jiff::Timestamp::now());
+    let clock = std::time::Instant::now();
+    let threads = opts
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let plan = match (&opts.root, opts.logs.is_empty()) {
+        (Some(root), true) => {
+            if !root.is_dir() {
+                return Err(ScanError(format!(
+                    "{}: not a folder (give the mounted system drive, or use --logs for loose files)",
+                    root.display()
+                )));
+            }
+            discover::plan_root(root, opts.exchange_path.as_deref())
+        }
+        (None, false) => {
+            if let Some(missing) = opts.logs.iter().find(|p| !p.exists()) {
+                return Err(ScanError(format!(
+                    "{}: no such file or folder",
+                    missing.display()
+                )));
+            }
+            discover::plan_loose(&opts.logs)
+        }
+        _ => {
+            return Err(ScanError(
+                "give either ROOT or --logs PATH..., not both".into(),
+            ));
+        }
+    };
+    let ctx = Ctx {
+        install_windows_path: plan.install.as_ref().map(|i| i.windows_path.clone()),
+    };
+    let prefilters = Prefilters::new();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| ScanError(format!("cannot start worker threads: {e}")))?;
+
+    let mut files: Vec<(&SourceFile, u64)> = plan
+        .files
+        .iter()
+        .map(|f| (f, std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0)))
+        .collect();
+    files.sort_by_key(|f| std::cmp::Reverse(f.1)); // largest first: better balance across threads
+    let total_bytes: u64 = files.iter().map(|f| f.1).sum();
+    let bar = progress_bar(opts.progress, total_bytes);
+    let outcomes: Vec<FileOutcome> = pool.install(|| {
+        files
+            .par_iter()
+            .map(|(f, size)| {
+                let o = scan_file(f, &prefilters, &ctx);
+                bar.inc(*size);
+                o
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+
+    let mut result = assemble(opts, plan, outcomes, threads, started);
+    result.elapsed_ms = clock.elapsed().as_millis() as u64;
+    Ok(result)
+}
+
+fn progress_bar(enabled: bool, total: u64) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !enabled || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} reading logs {bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// One prefilter per source kind, from the literals of the checks that read it.
+struct Prefilters {
+    by_kind: HashMap<SourceKind, AhoCorasick>,
+}
+
+impl Prefilters {
+    fn new() -> Self {
+        let mut by_kind = HashMap::new();
+        for kind in [
+            SourceKind::HttpProxy,
+            SourceKind::EcpServer,
+            SourceKind::OabGenerator,
+            SourceKind::Text,
+            SourceKind::Evtx,
+            SourceKind::IisW3c,
+            SourceKind::EcpActivity,
+        ] {
+            let mut lits = detect::literals_for(kind);
+            if kind == SourceKind::HttpProxy {
+                lits.push("DateTime,RequestId,"); // a repeated plain header line
+            }
+            by_kind.insert(kind, lines::prefilter(&lits));
+        }
+        Prefilters { by_kind }
+    }
+
+    fn get(&self, kind: SourceKind) -> &AhoCorasick {
+        &self.by_kind[&kind]
+    }
+}
+
+fn checks_for(kind: SourceKind) -> Vec<&'static dyn Check> {
+    LOG_CHECKS
+        .iter()
+        .copied()
+        .filter(|c| c.info().sources.contains(&kind))
+        .collect()
+}
+
+/// Reads one file and runs the checks for its kind.
+fn scan_file(f: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> FileOutcome {
+    let path_str = f.path.display().to_string();
+    let mut o = FileOutcome {
+        label: f.label.clone(),
+        cov: SourceCoverage::new(&f.label, f.kind.as_str(), "", true),
+        findings: Vec::new(),
+        hosts: Vec::new(),
+        builds: Vec::new(),
+    };
+    o.cov.files = 1;
+    let problem = |o: &mut FileOutcome, p: String| {
+        o.cov.problems.push(FileProblem {
+            path: path_str.clone(),
+            problem: p,
+        })
+    };
+    match f.kind {
+        SourceKind::Evtx => {
+            let checks = checks_for(SourceKind::Evtx);
+            let mut findings = Vec::new();
+            let res = evtx::read(&f.path, pre.get(SourceKind::Evtx), |e| {
+                let at = At { path: &path_str, line: None, offset: None, record_id: Some(e.record_id), raw: e.json.as_bytes(), protocol: None };
+                for c in &checks {
+                    c.inspect(&Record::Evtx(&e), &at, ctx, &mut findings);
+                }
+            });
+            o.findings = findings;
+            o.cov.bytes = std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0);
+            match res {
+                Ok(st) => {
+                    o.cov.records = st.records;
+                    o.cov.malformed = st.malformed;
+                    o.cov.first = st.first;
+                    o.cov.last = st.last;
+                    for e in st.errors {
+                        problem(&mut o, format!("damaged record skipped: {e}"));
+                    }
+                    if f.label == "EVTX/(loose)"
+                        && let Some(ch) = &st.channel
+                    {
+                        o.label = format!("EVTX/{ch}");
+                    }
+                    if let Some(c) = st.computer {
+                        o.hosts.push((c, "EVTX Computer"));
+                    }
+                }
+                Err(e) => problem(&mut o, e),
+            }
+        }
+        SourceKind::HttpProxy | SourceKind::EcpServer | SourceKind::OabGenerator | SourceKind::Text | SourceKind::IisW3c | SourceKind::EcpActivity => {
+            scan_text_file(f, &path_str, pre.get(f.kind), ctx, &mut o)
+        }
+        SourceKind::Utf16Text => problem(&mut o, "not read: UTF-16 text is not supported yet; convert it to UTF-8 and scan it with --logs".into()),
+        SourceKind::Binary => {} // discovery already reported why it is not read
+    }
+    o.cov.label = o.label.clone();
+    o
+}
+
+fn scan_text_file(
+    f: &SourceFile,
+    path_str: &str,
+    pre: &AhoCorasick,
+    ctx: &Ctx,
+    o: &mut FileOutcome,
+) {
+    let file = match open_read_only(&f.path) {
+        Ok(file) => file,
+        Err(e) => {
+            o.cov.problems.push(FileProblem {
+                path: path_str.to_string(),
+                problem: format!("cannot open: {e}"),
+            });
+            return;
+        }
+    };
+    let checks = checks_for(f.kind);
+    let mut header: Option<httpproxy::Header> = None;
+    let mut headers_seen = 0u64;
+    let mut first_data_done = false;
+    let mut malformed_samples = Vec::new();
+    let mut findings = Vec::new();
+    let mut hosts = Vec::new();
+    let mut builds = Vec::new();
+    let mut proto_label: Option<String> = None;
+    let mut malformed = 0u64;
+    let result = lines::scan(file, pre, |line| {
+        let text = line.text;
+        let at = At {
+            path: path_str,
+            line: Some(line.number),
+            offset: Some(line.offset),
+            record_id: None,
+            raw: text,
+            protocol: f.protocol.as_deref(),
+        };
+        let first = !first_data_done && !text.is_empty() && text[0] != b'#';
+        match f.kind {
+            SourceKind::HttpProxy => {
+                if httpproxy::Header::is_header_line(text) {
+                    if let Some(h) = httpproxy::Header::parse(text) {
+                        header = Some(h);
+                        if text.first() != Some(&b'#') {
+                            headers_seen += 1; // `#Fields:` lines are already counted as directives
+                        }
+                    }
+                    return;
+                }
+                if text.first() == Some(&b'#') || text.is_empty() {
+                    return;
+                }
+                first_data_done = true;
+                let h = header.get_or_insert_with(httpproxy::Header::default_2016);
+                let Some(rec) = httpproxy::Record::parse(h, text) else {
+                    malformed += 1;
+                    if malformed_samples.len() < 3 {
+                        malformed_samples.push(format!("line {}: not a CSV record", line.number));
+                    }
+                    return;
+                };
+                if first {
+                    let host = rec.get(httpproxy::Col::ServerHostName);
+                    if !host.trim().is_empty() {
+                        hosts.push((host.trim().to_string(), "HttpProxy ServerHostName"));
+                    }
+                    if let Some(b) = rec.build() {
+                        builds.push(b);
+                    }
+                    let p = rec.get(httpproxy::Col::Protocol);
+                    if !p.trim().is_empty() {
+                        proto_label = Some(p.trim().to_string());
+                    }
+                }
+                if first && !pre.is_match(text) {
+                    return; // parsed only for host, build and protocol
+                }
+                if rec.fit == httpproxy::Fit::Short && line.cut {
+                    malformed += 1;
+                }
+                for c in &checks {
+                    c.inspect(&Record::HttpProxy(&rec), &at, ctx, &mut findings);
+                }
+            }
+            SourceKind::EcpServer => {
+                if text.first() == Some(&b'#') || text.is_empty() {
+                    return;
+                }
+                first_data_done = true;
+                match ecp::parse_line(text) {
+                    Some(rec) => {
+                        if first && !rec.server.trim().is_empty() {
+                            hosts.push((rec.server.trim().to_string(), "ECP ServerName"));
+                        }
+                        if let Some(b) = rec.get("S:BLD").filter(|_| first) {
+                            builds.push(b.to_string());
+                        }
+                        for c in &checks {
+                            c.inspect(&Record::Ecp(&rec), &at, ctx, &mut findings);
+                        }
+                    }
+                    None => {
+                        malformed += 1;
+                        if malformed_samples.len() < 3 {
+                            malformed_samples
+                                .push(format!("line {}: fewer than four CSV fields", line.number));
+                        }
+                    }
+                }
+            }
+            SourceKind::OabGenerator | SourceKind::Text => {
+                if text.first() == Some(&b'#') {
+                    return;
+                }
+                first_data_done = true;
+                for c in &checks {
+                    c.inspect(&Record::TextLine(text), &at, ctx, &mut findings);
+                }
+            }
+            _ => {
+                first_data_done = true; // IIS and ECP activity: coverage only, for now
+            }
+        }
+    });
+    o.findings = findings;
+    o.hosts = hosts;
+    o.builds = builds;
+    o.cov.malformed = malformed;
+    for s in malformed_samples {
+        o.cov.problems.push(FileProblem {
+            path: path_str.to_string(),
+            problem: s,
+        });
+    }
+    if f.kind == SourceKind::HttpProxy
+        && f.label == "HttpProxy/(loose)"
+        && let Some(p) = proto_label
+    {
+        o.label = format!("HttpProxy/{p}");
+    }
+    match result {
+        Ok(st) => {
+            o.cov.bytes = st.bytes;
+            o.cov.records = st
+                .lines
+                .saturating_sub(st.directive_lines + st.blank_lines + headers_seen);
+            o.cov.oversized_lines = st.oversized;
+            for t in [st.first_data.as_deref(), st.last_data.as_deref()]
+                .into_iter()
+                .flatten()
+            {
+                if let Some(ts) = Timestamp::parse_leading(t) {
+                    o.cov.note_time(ts);
+                }
+            }
+            if st.oversized > 0 {
+                o.cov.problems.push(FileProblem {
+                    path: path_str.to_string(),
+                    problem: format!(
+                        "{} line(s) longer than {} MiB: searched in their first {} MiB only",
+                        st.oversized,
+                        lines::MAX_LINE >> 20,
+                        lines::MAX_LINE >> 20
+                    ),
+                });
+            }
+            if st.truncated_last_line && f.kind != SourceKind::Text {
+                o.cov.problems.push(FileProblem {
+                    path: path_str.to_string(),
+                    problem:
+                        "last line has no line end (file cut or still being written); read as is"
+                            .into(),
+                });
+            }
+        }
+        Err(e) => o.cov.problems.push(FileProblem {
+            path: path_str.to_string(),
+            problem: format!("read error, file only partly scanned: {e}"),
+        }),
+    }
+}
+
+fn assemble(
+    opts: &ScanOptions,
+    plan: Plan,
+    outcomes: Vec<FileOutcome>,
+    threads: usize,
+    started: Timestamp,
+) -> ScanResult {
+    let Plan {
+        root,
+        install,
+        groups,
+        file_locations,
+        mut problems,
+        mut notes,
+        ..
+    } = plan;
+    let mut coverage: Vec<SourceCoverage> = groups;
+    let mut findings = Vec::new();
+    let mut host_votes: BTreeMap<(u8, String), u64> = BTreeMap::new();
+    let mut builds: Vec<String> = Vec::new();
+    let mut totals = Totals::default();
+    for o in outcomes {
+        totals.files += 1;
+        totals.bytes += o.cov.bytes;
+        totals.records += o.cov.records;
+        findings.extend(o.findings);
+        for (h, src) in o.hosts {
+            let rank = match src {
+                "HttpProxy ServerHostName" => 0,
+                "ECP ServerName" => 1,
+                _ => 2,
+            };
+            *host_votes
+                .entry((rank, format!("{h}\u{0}{src}")))
+                .or_default() += 1;
+        }
+        builds.extend(o.builds);
+        match coverage.iter_mut().find(|g| g.label == o.label) {
+            Some(g) => g.absorb(o.cov),
+            None => {
+                let mut g =
+                    SourceCoverage::new(&o.label, o.cov.kind.as_str(), "(loose files)", true);
+                g.absorb(o.cov);
+                coverage.push(g);
+            }
+        }
+    }
+    // Discovery problems belong to the group whose folder holds the file.
+    for p in std::mem::take(&mut problems) {
+        match coverage
+            .iter_mut()
+            .filter(|g| !g.path.is_empty() && p.path.starts_with(&g.path))
+            .max_by_key(|g| g.path.len())
+        {
+            Some(g) => g.problems.push(p),
+            None => problems.push(p),
+        }
+    }
+    coverage.sort_by(|a, b| a.label.cmp(&b.label));
+    builds.sort();
+    builds.dedup();
+
+    // Dumps and archives.
+    let files_status = match &root {
+        Some(r) => {
+            let out = detect::suspicious_files::run(r, &file_locations);
+            let missing: Vec<String> = out
+                .missing
+                .iter()
+                .filter(|m| !m.eq_ignore_ascii_case("root"))
+                .cloned()
+                .collect();
+            let n = out.findings.len();
+            findings.extend(out.findings);
+            problems.extend(out.problems.clone());
+            CheckStatus {
+                check: detect::suspicious_files::ID,
+                title: detect::suspicious_files::TITLE,
+                state: if missing.is_empty() && out.problems.is_empty() {
+                    CheckState::Ran
+                } else {
+                    CheckState::Partial
+                },
+                reason: (!missing.is_empty() || !out.problems.is_empty()).then(|| {
+                    let mut r = Vec::new();
+                    if !missing.is_empty() {
+                        r.push(format!(
+                            "not present under the root (not collected?): {}",
+                            missing.join(", ")
+                        ));
+                    }
+                    if !out.problems.is_empty() {
+                        r.push(format!(
+                            "{} path(s) could not be read or were links",
+                            out.problems.len()
+                        ));
+                    }
+                    r.join("; ")
+                }),
+                sources: file_locations.iter().map(|(r, _)| r.clone()).collect(),
+                records: out.files_seen,
+                first: None,
+                last: None,
+                findings: n,
+            }
+        }
+        None => CheckStatus {
+            check: detect::suspicious_files::ID,
+            title: detect::suspicious_files::TITLE,
+            state: CheckState::Skipped,
+            reason: Some(
+                "loose log files were given (--logs), not a system drive: no folders to search"
+                    .into(),
+            ),
+            sources: vec![],
+            records: 0,
+            first: None,
+            last: None,
+            findings: 0,
+        },
+    };
+
+    findings.sort_by(|a, b| {
+        (a.time, &a.source.path, a.source.line, a.source.record_id).cmp(&(
+            b.time,
+            &b.source.path,
+            b.source.line,
+            b.source.record_id,
+        ))
+    });
+    let mut checks: Vec<CheckStatus> = LOG_CHECKS
+        .iter()
+        .map(|c| check_status(c.info(), &coverage, &findings, opts.window))
+        .collect();
+    checks.push(files_status);
+    let verdict = model::decide(&findings, &checks);
+
+    let (host, host_source) = match &opts.host {
+        Some(h) => (h.clone(), "--host".to_string()),
+        None => match host_votes
+            .iter()
+            .max_by_key(|((rank, _), n)| (std::cmp::Reverse(*rank), **n))
+        {
+            Some(((_, key), _)) => {
+                let (h, src) = key.split_once('\u{0}').unwrap_or((key, ""));
+                (h.to_string(), src.to_string())
+            }
+            None => match root
+                .as_ref()
+                .and_then(|r| r.canonicalize().ok())
+                .and_then(|r| r.file_name().map(|n| n.to_string_lossy().into_owned()))
+            {
+                Some(n) => (n, "name of the scanned folder".to_string()),
+                None => (
+                    "unknown-host".to_string(),
+                    "nothing in the logs named the server".to_string(),
+                ),
+            },
+        },
+    };
+    if install.is_none() && root.is_some() {
+        notes.push(
+            "Exchange log checks had no install folder to read: see the checks marked no-data"
+                .into(),
+        );
+    }
+    ScanResult {
+        host,
+        host_source,
+        params: ScanParams {
+            mode: if root.is_some() { "root" } else { "logs" },
+            root: root.as_ref().map(|r| r.display().to_string()),
+            logs: opts.logs.iter().map(|p| p.display().to_string()).collect(),
+            exchange_path: opts.exchange_path.as_ref().map(|p| p.display().to_string()),
+            window: opts.window,
+            host: opts.host.clone(),
+            threads,
+        },
+        install,
+        verdict,
+        checks,
+        coverage,
+        findings,
+        problems,
+        notes,
+        builds_seen: builds,
+        started,
+        elapsed_ms: 0,
+        totals,
+    }
+}
+
+/// How far the logs behind a check reach, and whether that covers the window.
+const WINDOW_SLACK_MS: i64 = 24 * 3600 * 1000;
+
+fn check_status(
+    info: &'static detect::CheckInfo,
+    coverage: &[SourceCoverage],
+    findings: &[Finding],
+    window: Window,
+) -> CheckStatus {
+    let mut reasons = Vec::new();
+    let mut with_data = 0;
+    let (mut records, mut first, mut last, mut problems, mut malformed) =
+        (0u64, None::<Timestamp>, None::<Timestamp>, 0usize, 0u64);
+    let mut sources = Vec::new();
+    for prefix in info.coverage {
+        let groups: Vec<&SourceCoverage> = coverage
+            .iter()
+            .filter(|g| g.label.starts_with(prefix))
+            .collect();
+        let data: Vec<&&SourceCoverage> = groups.iter().filter(|g| g.records > 0).collect();
+        if data.is_empty() {
+            let what = if groups.iter().any(|g| g.present) {
+                "present but empty"
+            } else {
+                "missing"
+            };
+            reasons.push(format!("{} logs {what}", prefix.trim_end_matches('/')));
+            continue;
+        }
+        with_data += 1;
+        let missing: Vec<&str> = groups
+            .iter()
+            .filter(|g| !g.present)
+            .map(|g| g.label.as_str())
+            .collect();
+        if !missing.is_empty() {
+            reasons.push(format!("folder(s) missing: {}", missing.join(", ")));
+        }
+        for g in data {
+            sources.push(g.label.clone());
+            records += g.records;
+            first = model::min_opt(first, g.first);
+            last = model::max_opt(last, g.last);
+            problems += g.problems.len();
+            malformed += g.malformed;
+        }
+    }
+    let state = if with_data == 0 {
+        CheckState::NoData
+    } else {
+        match first {
+            Some(f) if f.0 > window.since.0 + WINDOW_SLACK_MS => {
+                let days = (f.0 - window.since.0) / (24 * 3600 * 1000);
+                reasons.push(format!(
+                    "logs start {f}, {days} day(s) after the window start {}",
+                    window.since
+                ));
+            }
+            None => reasons.push("no record times could be read".into()),
+            _ => {}
+        }
+        if let Some(l) = last.filter(|l| l.0 < window.since.0) {
+            reasons.push(format!("logs end {l}, before the window starts"));
+        }
+        if problems > 0 {
+            reasons.push(format!("{problems} file problem(s), see coverage"));
+        }
+        if malformed > 0 {
+            reasons.push(format!("{malformed} record(s) could not be parsed"));
+        }
+        if reasons.is_empty() {
+            CheckState::Ran
+        } else {
+            CheckState::Partial
+        }
+    };
+    CheckStatus {
+        check: info.id,
+        title: info.title,
+        state,
+        reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
+        sources,
+        records,
+        first,
+        last,
+        findings: findings.iter().filter(|f| f.check == info.id).count(),
+    }
+}

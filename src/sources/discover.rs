@@ -1,0 +1,373 @@
+//! Finding the artefacts: an Exchange install under a system-drive root (a mounted image, a
+//! triage collection, or `C:\` live), or loose files recognised by content.
+
+use super::classify::classify_file;
+use super::files::walk;
+use super::paths::{resolve_ci, windows_path_of};
+use super::{SourceFile, SourceKind};
+use crate::model::{FileProblem, SourceCoverage};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// The default install folder, relative to the system drive.
+pub const DEFAULT_INSTALL: &str = "Program Files/Microsoft/Exchange Server/V15";
+/// The default install path as Exchange writes it in its own logs.
+pub const DEFAULT_INSTALL_WINDOWS: &str = "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\";
+
+/// HttpProxy protocol folders (Test-ProxyLogon reads ten of them, plus `Rest`).
+pub const HTTPPROXY_PROTOCOLS: [&str; 11] = [
+    "Autodiscover",
+    "Eas",
+    "Ecp",
+    "Ews",
+    "Mapi",
+    "Oab",
+    "Owa",
+    "OwaCalendar",
+    "PowerShell",
+    "RpcHttp",
+    "Rest",
+];
+
+/// Event logs read, relative to the root.
+pub const EVTX_FILES: [&str; 1] = ["Windows/System32/winevt/Logs/Application.evtx"];
+
+/// Folders searched for dumps and archives (Test-ProxyLogon's, relative to the root).
+pub const FILE_LOCATIONS: [&str; 3] = ["root", "Windows/Temp", "ProgramData"];
+
+/// The Exchange install that was found.
+#[derive(Clone, Debug, Serialize)]
+pub struct Install {
+    /// Where it is on this machine.
+    pub dir: PathBuf,
+    /// Its path on the server, as logs write it (`C:\Program Files\...\V15\`).
+    pub windows_path: String,
+    /// How it was found: `default`, `search`, `--exchange-path`, `registry`.
+    pub found_by: String,
+}
+
+/// Everything a scan will read.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub root: Option<PathBuf>,
+    pub install: Option<Install>,
+    pub files: Vec<SourceFile>,
+    /// Coverage groups known before reading (missing folders included, `present: false`).
+    pub groups: Vec<SourceCoverage>,
+    /// Folders for the dump and archive check: (relative name, resolved folder if present).
+    pub file_locations: Vec<(String, Option<PathBuf>)>,
+    /// Problems met while listing (unreadable folders, links not followed, unrecognised files).
+    pub problems: Vec<FileProblem>,
+    pub notes: Vec<String>,
+}
+
+/// Finds the Exchange install under `root`: `--exchange-path`, else the default folder, else any
+/// `*/Exchange Server/V15` (up to four levels deep) that holds `Logging`.
+pub fn find_install(root: &Path, override_path: Option<&Path>) -> Option<Install> {
+    if let Some(p) = override_path {
+        let dir = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            resolve_ci(root, &p.to_string_lossy())?
+        };
+        let rel = dir
+            .strip_prefix(root)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|_| PathBuf::from(DEFAULT_INSTALL));
+        return Some(Install {
+            windows_path: windows_path_of(&rel),
+            dir,
+            found_by: "--exchange-path".into(),
+        });
+    }
+    if let Some(dir) = resolve_ci(root, DEFAULT_INSTALL).filter(|d| d.is_dir()) {
+        return Some(Install {
+            dir,
+            windows_path: DEFAULT_INSTALL_WINDOWS.into(),
+            found_by: "default".into(),
+        });
+    }
+    #[cfg(windows)]
+    if let Some(i) = registry_install() {
+        return Some(i);
+    }
+    let found = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .max_depth(4)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .find(|e| {
+            e.file_type().is_dir()
+                && e.file_name().eq_ignore_ascii_case("V15")
+                && e.path()
+                    .parent()
+                    .and_then(Path::file_name)
+                    .is_some_and(|n| n.eq_ignore_ascii_case("Exchange Server"))
+                && resolve_ci(e.path(), "Logging").is_some()
+        })?;
+    let dir = found.into_path();
+    let rel = dir.strip_prefix(root).ok()?.to_path_buf();
+    Some(Install {
+        windows_path: windows_path_of(&rel),
+        dir,
+        found_by: "search".into(),
+    })
+}
+
+/// Live on Windows: `HKLM\SOFTWARE\Microsoft\ExchangeServer\v15\Setup\MsiInstallPath`.
+#[cfg(windows)]
+fn registry_install() -> Option<Install> {
+    let out = std::process::Command::new("reg")
+        .args([
+            "query",
+            r"HKLM\SOFTWARE\Microsoft\ExchangeServer\v15\Setup",
+            "/v",
+            "MsiInstallPath",
+        ])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.contains("MsiInstallPath"))?;
+    let value = line.split("REG_SZ").nth(1)?.trim().to_string();
+    let dir = PathBuf::from(&value);
+    dir.is_dir().then(|| Install {
+        dir,
+        windows_path: value,
+        found_by: "registry".into(),
+    })
+}
+
+fn add_folder(
+    plan: &mut Plan,
+    label: &str,
+    kind: SourceKind,
+    dir: Option<PathBuf>,
+    shown: String,
+    protocol: Option<&str>,
+) {
+    plan.groups.push(SourceCoverage::new(
+        label,
+        kind.as_str(),
+        shown,
+        dir.is_some(),
+    ));
+    let Some(dir) = dir else { return };
+    let (files, problems) = walk(&dir);
+    plan.problems.extend(problems);
+    for path in files {
+        plan.files.push(SourceFile {
+            path,
+            kind,
+            label: label.to_string(),
+            protocol: protocol.map(str::to_string),
+        });
+    }
+}
+
+/// Plans a scan of a system-drive root.
+pub fn plan_root(root: &Path, exchange_path: Option<&Path>) -> Plan {
+    let mut plan = Plan {
+        root: Some(root.to_path_buf()),
+        ..Default::default()
+    };
+    plan.install = find_install(root, exchange_path);
+    let shown = |rel: &str| root.join(rel).display().to_string();
+    match &plan.install {
+        Some(inst) => {
+            let inst_dir = inst.dir.clone();
+            let logging = resolve_ci(&inst_dir, "Logging");
+            let sub = |rel: &str| logging.as_ref().and_then(|l| resolve_ci(l, rel)).filter(|p| p.is_dir());
+            let at = |rel: &str| inst_dir.join("Logging").join(rel).display().to_string();
+            let mut protos: Vec<String> = HTTPPROXY_PROTOCOLS.iter().map(|s| s.to_string()).collect();
+            // Protocol folders this server has beyond the known list.
+            if let Some(hp) = sub("HttpProxy") {
+                for p in super::paths::list_dir(&hp).unwrap_or_default() {
+                    let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    if p.is_dir() && !protos.iter().any(|k| k.eq_ignore_ascii_case(&name)) {
+                        protos.push(name);
+                    }
+                }
+            }
+            for proto in &protos {
+                let rel = format!("HttpProxy/{proto}");
+                add_folder(&mut plan, &rel, SourceKind::HttpProxy, sub(&rel), at(&rel), Some(proto));
+            }
+            add_folder(&mut plan, "ECP/Server", SourceKind::EcpServer, sub("ECP/Server"), at("ECP/Server"), None);
+            add_folder(&mut plan, "OABGeneratorLog", SourceKind::OabGenerator, sub("OABGeneratorLog"), at("OABGeneratorLog"), None);
+        }
+        None => plan.notes.push(format!(
+            "no Exchange install found under {} (looked for {DEFAULT_INSTALL} and any */Exchange Server/V15 holding Logging); use --exchange-path or --logs",
+            root.display()
+        )),
+    }
+    // IIS sites
+    match resolve_ci(root, "inetpub/logs/LogFiles").filter(|p| p.is_dir()) {
+        Some(lf) => {
+            let sites: Vec<PathBuf> = super::paths::list_dir(&lf)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|p| {
+                    p.is_dir()
+                        && p.file_name().is_some_and(|n| {
+                            n.to_string_lossy()
+                                .to_ascii_uppercase()
+                                .starts_with("W3SVC")
+                        })
+                })
+                .collect();
+            if sites.is_empty() {
+                plan.groups.push(SourceCoverage::new(
+                    "IIS",
+                    SourceKind::IisW3c.as_str(),
+                    lf.display().to_string(),
+                    false,
+                ));
+            }
+            for site in sites {
+                let name = site
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_ascii_uppercase())
+                    .unwrap_or_default();
+                let shown_site = site.display().to_string();
+                add_folder(
+                    &mut plan,
+                    &format!("IIS/{name}"),
+                    SourceKind::IisW3c,
+                    Some(site),
+                    shown_site,
+                    None,
+                );
+            }
+        }
+        None => plan.groups.push(SourceCoverage::new(
+            "IIS",
+            SourceKind::IisW3c.as_str(),
+            shown("inetpub/logs/LogFiles"),
+            false,
+        )),
+    }
+    for rel in EVTX_FILES {
+        let name = Path::new(rel)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let label = format!("EVTX/{name}");
+        let found = resolve_ci(root, rel).filter(|p| p.is_file());
+        plan.groups.push(SourceCoverage::new(
+            &label,
+            SourceKind::Evtx.as_str(),
+            shown(rel),
+            found.is_some(),
+        ));
+        if let Some(path) = found {
+            plan.files.push(SourceFile {
+                path,
+                kind: SourceKind::Evtx,
+                label,
+                protocol: None,
+            });
+        }
+    }
+    for rel in FILE_LOCATIONS {
+        plan.file_locations.push((
+            rel.to_string(),
+            resolve_ci(root, rel).filter(|p| p.is_dir()),
+        ));
+    }
+    reclassify(&mut plan);
+    plan
+}
+
+/// Checks every planned file's content; a file whose content is not what its folder promises is
+/// read as what it is (and an unreadable or unrecognised one is reported).
+fn reclassify(plan: &mut Plan) {
+    let mut kept = Vec::with_capacity(plan.files.len());
+    for mut f in std::mem::take(&mut plan.files) {
+        match classify_file(&f.path) {
+            Ok(k) if k == f.kind => kept.push(f),
+            Ok(SourceKind::Text) if f.kind == SourceKind::OabGenerator => kept.push(f),
+            Ok(
+                k @ (SourceKind::HttpProxy
+                | SourceKind::IisW3c
+                | SourceKind::EcpServer
+                | SourceKind::Evtx
+                | SourceKind::OabGenerator),
+            ) => {
+                f.kind = k;
+                kept.push(f);
+            }
+            Ok(k) => {
+                // Empty files are fine (a fresh log); anything else is reported.
+                let empty = std::fs::metadata(&f.path)
+                    .map(|m| m.len() == 0)
+                    .unwrap_or(false);
+                if !empty {
+                    plan.problems.push(FileProblem {
+                        path: f.path.display().to_string(),
+                        problem: format!(
+                            "not read: content is {} where {} was expected",
+                            k.as_str(),
+                            f.kind.as_str()
+                        ),
+                    });
+                }
+                f.kind = k;
+                kept.push(f); // still counted in its folder's coverage
+            }
+            Err(e) => {
+                plan.problems.push(FileProblem {
+                    path: f.path.display().to_string(),
+                    problem: format!("cannot read: {e}"),
+                });
+                f.kind = SourceKind::Binary;
+                kept.push(f);
+            }
+        }
+    }
+    plan.files = kept;
+}
+
+/// Plans a scan of loose files or folders: every file is classified by its content.
+pub fn plan_loose(paths: &[PathBuf]) -> Plan {
+    let mut plan = Plan::default();
+    for p in paths {
+        let (files, problems) = if p.is_file() {
+            (vec![p.clone()], vec![])
+        } else {
+            walk(p)
+        };
+        if !p.exists() {
+            plan.problems.push(FileProblem {
+                path: p.display().to_string(),
+                problem: "does not exist".into(),
+            });
+        }
+        plan.problems.extend(problems);
+        for path in files {
+            match classify_file(&path) {
+                Ok(kind) => {
+                    let label = match kind {
+                        SourceKind::HttpProxy => "HttpProxy/(loose)".to_string(),
+                        SourceKind::EcpServer => "ECP/Server".to_string(),
+                        SourceKind::OabGenerator => "OABGeneratorLog".to_string(),
+                        SourceKind::IisW3c => "IIS/(loose)".to_string(),
+                        SourceKind::Evtx => "EVTX/(loose)".to_string(),
+                        other => format!("unrecognised/{}", other.as_str()),
+                    };
+                    plan.files.push(SourceFile {
+                        path,
+                        kind,
+                        label,
+                        protocol: None,
+                    });
+                }
+                Err(e) => plan.problems.push(FileProblem {
+                    path: path.display().to_string(),
+                    problem: format!("cannot read: {e}"),
+                }),
+            }
+        }
+    }
+    plan
+}

