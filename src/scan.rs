@@ -8,7 +8,6 @@ use crate::model::{
 };
 use crate::sources::discover::{self, Install, Plan};
 use crate::sources::{SourceFile, SourceKind, ecp, evtx, httpproxy, lines, open_read_only};
-use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -175,7 +174,7 @@ fn progress_bar(enabled: bool, total: u64) -> indicatif::ProgressBar {
 
 /// One prefilter per source kind, from the literals of the checks that read it.
 struct Prefilters {
-    by_kind: HashMap<SourceKind, AhoCorasick>,
+    by_kind: HashMap<SourceKind, lines::Prefilter>,
 }
 
 impl Prefilters {
@@ -190,16 +189,19 @@ impl Prefilters {
             SourceKind::IisW3c,
             SourceKind::EcpActivity,
         ] {
-            let mut lits = detect::literals_for(kind);
-            if kind == SourceKind::HttpProxy {
-                lits.push("DateTime,RequestId,"); // a repeated plain header line
-            }
-            by_kind.insert(kind, lines::prefilter(&lits));
+            let lits = detect::literals_for(kind);
+            // HttpProxy files may repeat their plain `DateTime,RequestId,...` header line.
+            let exact: &[&str] = if kind == SourceKind::HttpProxy {
+                &["DateTime,RequestId,"]
+            } else {
+                &[]
+            };
+            by_kind.insert(kind, lines::Prefilter::new(&lits, exact));
         }
         Prefilters { by_kind }
     }
 
-    fn get(&self, kind: SourceKind) -> &AhoCorasick {
+    fn get(&self, kind: SourceKind) -> &lines::Prefilter {
         &self.by_kind[&kind]
     }
 }
@@ -275,7 +277,7 @@ fn scan_file(f: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> FileOutcome {
 fn scan_text_file(
     f: &SourceFile,
     path_str: &str,
-    pre: &AhoCorasick,
+    pre: &lines::Prefilter,
     ctx: &Ctx,
     o: &mut FileOutcome,
 ) {

@@ -1,8 +1,8 @@
 //! Windows event logs (`.evtx`), read with the `evtx` crate. Every record is rendered to JSON text
 //! once; only records whose text holds a prefilter literal are parsed into an [`EvtxEvent`].
 
+use super::lines::Prefilter;
 use crate::model::Timestamp;
-use aho_corasick::AhoCorasick;
 use serde_json::Value;
 use std::path::Path;
 
@@ -156,7 +156,7 @@ pub struct EvtxStats {
 /// Reads every record of `path`; `on_event` gets the events whose JSON holds a prefilter literal.
 pub fn read(
     path: &Path,
-    pre: &AhoCorasick,
+    pre: &Prefilter,
     mut on_event: impl FnMut(EvtxEvent),
 ) -> Result<EvtxStats, String> {
     let file = super::open_read_only(path).map_err(|e| format!("cannot open: {e}"))?;
@@ -174,7 +174,7 @@ pub fn read(
                     st.channel = json_str_after(&r.data, "\"Channel\":");
                     st.computer = json_str_after(&r.data, "\"Computer\":");
                 }
-                if pre.is_match(&r.data) {
+                if pre.is_match(r.data.as_bytes()) {
                     match EvtxEvent::from_json(r.event_record_id, r.data) {
                         Some(e) => on_event(e),
                         None => st.malformed += 1,

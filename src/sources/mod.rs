@@ -1,6 +1,7 @@
 //! Sources: find artefacts under a root (or among loose files) and yield typed records.
 
 pub mod classify;
+pub mod csvline;
 pub mod discover;
 pub mod ecp;
 pub mod evtx;
