@@ -64,6 +64,10 @@ pub struct ScanArgs {
     /// Do not draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// Run only these checks (comma-separated ids; `tpl` = Test-ProxyLogon's four CVE checks and
+    /// its file check). Logs that no selected check reads are not read.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub checks: Vec<String>,
 }
 
 impl ScanArgs {
@@ -85,6 +89,25 @@ impl ScanArgs {
         if until.is_some_and(|u| u < since) {
             return Err("--until is before --since".into());
         }
+        let checks = if self.checks.is_empty() {
+            None
+        } else {
+            let known = scan::all_check_ids();
+            let mut ids = Vec::new();
+            for c in &self.checks {
+                match c.as_str() {
+                    "tpl" => ids.extend(scan::TPL_CHECKS.iter().map(|s| s.to_string())),
+                    id if known.contains(&id) => ids.push(id.to_string()),
+                    other => {
+                        return Err(format!(
+                            "--checks {other}: unknown check (known: tpl, {})",
+                            known.join(", ")
+                        ));
+                    }
+                }
+            }
+            Some(ids)
+        };
         if self.threads == Some(0) {
             return Err("--threads must be at least 1".into());
         }
@@ -96,6 +119,7 @@ impl ScanArgs {
             host: self.host.clone(),
             threads: self.threads,
             progress: !self.no_progress && !self.quiet,
+            checks,
         })
     }
 }

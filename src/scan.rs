@@ -26,6 +26,33 @@ pub struct ScanOptions {
     pub threads: Option<usize>,
     /// Show a progress bar on stderr (only drawn when stderr is a terminal).
     pub progress: bool,
+    /// Check ids to run (`None`: all). Sources no selected check reads are not read at all.
+    pub checks: Option<Vec<String>>,
+}
+
+impl ScanOptions {
+    /// Whether the check with this id runs.
+    pub fn selected(&self, id: &str) -> bool {
+        self.checks
+            .as_ref()
+            .is_none_or(|c| c.iter().any(|x| x == id))
+    }
+}
+
+/// The check ids `--checks tpl` stands for: Test-ProxyLogon's four log checks and its file check.
+pub const TPL_CHECKS: [&str; 5] = [
+    "cve-2021-26855",
+    "cve-2021-26857",
+    "cve-2021-26858",
+    "cve-2021-27065",
+    "suspicious-files",
+];
+
+/// Every check id, for `--checks` validation.
+pub fn all_check_ids() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = LOG_CHECKS.iter().map(|c| c.info().id).collect();
+    v.push(detect::suspicious_files::ID);
+    v
 }
 
 /// The scan parameters as recorded in reports.
@@ -127,7 +154,7 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     let ctx = Ctx {
         install_windows_path: plan.install.as_ref().map(|i| i.windows_path.clone()),
     };
-    let prefilters = Prefilters::new();
+    let prefilters = Prefilters::new(opts);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -172,13 +199,17 @@ fn progress_bar(enabled: bool, total: u64) -> indicatif::ProgressBar {
     bar
 }
 
-/// One prefilter per source kind, from the literals of the checks that read it.
+/// Per source kind: the selected checks that read it, and a prefilter built from their literals.
 struct Prefilters {
     by_kind: HashMap<SourceKind, lines::Prefilter>,
+    checks: HashMap<SourceKind, Vec<&'static dyn Check>>,
+    /// `--checks` narrowed the scan: kinds no selected check reads are skipped.
+    narrowed: bool,
 }
 
 impl Prefilters {
-    fn new() -> Self {
+    fn new(opts: &ScanOptions) -> Self {
+        let mut checks = HashMap::new();
         let mut by_kind = HashMap::new();
         for kind in [
             SourceKind::HttpProxy,
@@ -189,7 +220,16 @@ impl Prefilters {
             SourceKind::IisW3c,
             SourceKind::EcpActivity,
         ] {
-            let lits = detect::literals_for(kind);
+            let mine: Vec<&'static dyn Check> = LOG_CHECKS
+                .iter()
+                .copied()
+                .filter(|c| c.info().sources.contains(&kind) && opts.selected(c.info().id))
+                .collect();
+            let lits: Vec<&str> = mine
+                .iter()
+                .flat_map(|c| c.info().literals.iter().copied())
+                .collect();
+            checks.insert(kind, mine);
             // HttpProxy files may repeat their plain `DateTime,RequestId,...` header line.
             let exact: &[&str] = if kind == SourceKind::HttpProxy {
                 &["DateTime,RequestId,"]
@@ -198,20 +238,20 @@ impl Prefilters {
             };
             by_kind.insert(kind, lines::Prefilter::new(&lits, exact));
         }
-        Prefilters { by_kind }
+        Prefilters {
+            by_kind,
+            checks,
+            narrowed: opts.checks.is_some(),
+        }
     }
 
     fn get(&self, kind: SourceKind) -> &lines::Prefilter {
         &self.by_kind[&kind]
     }
-}
 
-fn checks_for(kind: SourceKind) -> Vec<&'static dyn Check> {
-    LOG_CHECKS
-        .iter()
-        .copied()
-        .filter(|c| c.info().sources.contains(&kind))
-        .collect()
+    fn checks_for(&self, kind: SourceKind) -> &[&'static dyn Check] {
+        self.checks.get(&kind).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// Reads one file and runs the checks for its kind.
@@ -231,13 +271,21 @@ fn scan_file(f: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> FileOutcome {
             problem: p,
         })
     };
+    if pre.narrowed && pre.checks_for(f.kind).is_empty() && f.kind != SourceKind::Binary {
+        problem(
+            &mut o,
+            "not read: no check selected with --checks reads this kind of log".into(),
+        );
+        o.cov.files = 0;
+        return o;
+    }
     match f.kind {
         SourceKind::Evtx => {
-            let checks = checks_for(SourceKind::Evtx);
+            let checks = pre.checks_for(SourceKind::Evtx);
             let mut findings = Vec::new();
             let res = evtx::read(&f.path, pre.get(SourceKind::Evtx), |e| {
                 let at = At { path: &path_str, line: None, offset: None, record_id: Some(e.record_id), raw: e.json.as_bytes(), protocol: None };
-                for c in &checks {
+                for c in checks {
                     c.inspect(&Record::Evtx(&e), &at, ctx, &mut findings);
                 }
             });
@@ -265,7 +313,7 @@ fn scan_file(f: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> FileOutcome {
             }
         }
         SourceKind::HttpProxy | SourceKind::EcpServer | SourceKind::OabGenerator | SourceKind::Text | SourceKind::IisW3c | SourceKind::EcpActivity => {
-            scan_text_file(f, &path_str, pre.get(f.kind), ctx, &mut o)
+            scan_text_file(f, &path_str, pre, ctx, &mut o)
         }
         SourceKind::Utf16Text => problem(&mut o, "not read: UTF-16 text is not supported yet; convert it to UTF-8 and scan it with --logs".into()),
         SourceKind::Binary => {} // discovery already reported why it is not read
@@ -277,10 +325,11 @@ fn scan_file(f: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> FileOutcome {
 fn scan_text_file(
     f: &SourceFile,
     path_str: &str,
-    pre: &lines::Prefilter,
+    readers: &Prefilters,
     ctx: &Ctx,
     o: &mut FileOutcome,
 ) {
+    let pre = readers.get(f.kind);
     let file = match open_read_only(&f.path) {
         Ok(file) => file,
         Err(e) => {
@@ -291,7 +340,7 @@ fn scan_text_file(
             return;
         }
     };
-    let checks = checks_for(f.kind);
+    let checks = readers.checks_for(f.kind);
     let mut header: Option<httpproxy::Header> = None;
     let mut headers_seen = 0u64;
     let mut first_data_done = false;
@@ -354,7 +403,7 @@ fn scan_text_file(
                 if rec.fit == httpproxy::Fit::Short && line.cut {
                     malformed += 1;
                 }
-                for c in &checks {
+                for c in checks {
                     c.inspect(&Record::HttpProxy(&rec), &at, ctx, &mut findings);
                 }
             }
@@ -371,7 +420,7 @@ fn scan_text_file(
                         if let Some(b) = rec.get("S:BLD").filter(|_| first) {
                             builds.push(b.to_string());
                         }
-                        for c in &checks {
+                        for c in checks {
                             c.inspect(&Record::Ecp(&rec), &at, ctx, &mut findings);
                         }
                     }
@@ -389,7 +438,7 @@ fn scan_text_file(
                     return;
                 }
                 first_data_done = true;
-                for c in &checks {
+                for c in checks {
                     c.inspect(&Record::TextLine(text), &at, ctx, &mut findings);
                 }
             }
@@ -520,6 +569,10 @@ fn assemble(
 
     // Dumps and archives.
     let files_status = match &root {
+        _ if !opts.selected(detect::suspicious_files::ID) => not_selected(
+            detect::suspicious_files::ID,
+            detect::suspicious_files::TITLE,
+        ),
         Some(r) => {
             let out = detect::suspicious_files::run(r, &file_locations);
             let missing: Vec<String> = out
@@ -588,7 +641,10 @@ fn assemble(
     });
     let mut checks: Vec<CheckStatus> = LOG_CHECKS
         .iter()
-        .map(|c| check_status(c.info(), &coverage, &findings, opts.window))
+        .map(|c| match opts.selected(c.info().id) {
+            true => check_status(c.info(), &coverage, &findings, opts.window),
+            false => not_selected(c.info().id, c.info().title),
+        })
         .collect();
     checks.push(files_status);
     let verdict = model::decide(&findings, &checks);
@@ -645,6 +701,20 @@ fn assemble(
         started,
         elapsed_ms: 0,
         totals,
+    }
+}
+
+fn not_selected(check: &'static str, title: &'static str) -> CheckStatus {
+    CheckStatus {
+        check,
+        title,
+        state: CheckState::NotSelected,
+        reason: Some("not selected with --checks".into()),
+        sources: vec![],
+        records: 0,
+        first: None,
+        last: None,
+        findings: 0,
     }
 }
 
