@@ -227,16 +227,10 @@ impl Prefilters {
                 .collect();
             let lits: Vec<&str> = mine
                 .iter()
-                .flat_map(|c| c.info().literals.iter().copied())
+                .flat_map(|c| c.info().literals_for(kind).iter().copied())
                 .collect();
             checks.insert(kind, mine);
-            // HttpProxy files may repeat their plain `DateTime,RequestId,...` header line.
-            let exact: &[&str] = if kind == SourceKind::HttpProxy {
-                &["DateTime,RequestId,"]
-            } else {
-                &[]
-            };
-            by_kind.insert(kind, lines::Prefilter::new(&lits, exact));
+            by_kind.insert(kind, lines::Prefilter::new(&lits, &[]));
         }
         Prefilters {
             by_kind,
@@ -255,7 +249,14 @@ impl Prefilters {
 }
 
 /// Reads one file and runs the checks for its kind.
-fn scan_file(f: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> FileOutcome {
+fn scan_file(planned: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> FileOutcome {
+    let mut f = planned.clone();
+    let confirm_problem = if f.confirmed {
+        None
+    } else {
+        discover::confirm_kind(&mut f)
+    };
+    let f = &f;
     let path_str = f.path.display().to_string();
     let mut o = FileOutcome {
         label: f.label.clone(),
@@ -265,6 +266,7 @@ fn scan_file(f: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> FileOutcome {
         builds: Vec::new(),
     };
     o.cov.files = 1;
+    o.cov.problems.extend(confirm_problem);
     let problem = |o: &mut FileOutcome, p: String| {
         o.cov.problems.push(FileProblem {
             path: path_str.clone(),

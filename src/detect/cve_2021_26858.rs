@@ -22,7 +22,10 @@ pub static INFO: CheckInfo = CheckInfo {
     title: "CVE-2021-26858 file write through the OAB generator (OABGeneratorLog)",
     sources: &[SourceKind::OabGenerator, SourceKind::Text],
     coverage: &["OABGeneratorLog"],
-    literals: &[LITERAL],
+    literals: &[
+        (SourceKind::OabGenerator, &[LITERAL]),
+        (SourceKind::Text, &[LITERAL]),
+    ],
 };
 
 static ANY_TIME: LazyLock<Regex> = LazyLock::new(|| {

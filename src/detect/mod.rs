@@ -24,8 +24,9 @@ pub struct CheckInfo {
     pub sources: &'static [SourceKind],
     /// Coverage labels (prefixes) it needs data from to be judged complete.
     pub coverage: &'static [&'static str],
-    /// A record holding none of these (ASCII case-insensitive) is never parsed for this check.
-    pub literals: &'static [&'static str],
+    /// Per source kind, the literals (ASCII case-insensitive) a record must hold to be parsed for
+    /// this check; a record holding none of them is never parsed for it.
+    pub literals: &'static [(SourceKind, &'static [&'static str])],
 }
 
 /// A record handed to checks, typed by its source.
@@ -73,10 +74,18 @@ pub static LOG_CHECKS: &[&dyn Check] = &[
 pub fn literals_for(kind: SourceKind) -> Vec<&'static str> {
     LOG_CHECKS
         .iter()
-        .map(|c| c.info())
-        .filter(|i| i.sources.contains(&kind))
-        .flat_map(|i| i.literals.iter().copied())
+        .flat_map(|c| c.info().literals_for(kind).iter().copied())
         .collect()
+}
+
+impl CheckInfo {
+    /// The literals this check needs in records of `kind` (empty if it does not read `kind`).
+    pub fn literals_for(&self, kind: SourceKind) -> &'static [&'static str] {
+        self.literals
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(&[], |(_, l)| l)
+    }
 }
 
 /// Builds a finding at `at` (the common part of every check's output).

@@ -161,6 +161,7 @@ fn add_folder(
             kind,
             label: label.to_string(),
             protocol: protocol.map(str::to_string),
+            confirmed: false,
         });
     }
 }
@@ -266,6 +267,7 @@ pub fn plan_root(root: &Path, exchange_path: Option<&Path>) -> Plan {
                 kind: SourceKind::Evtx,
                 label,
                 protocol: None,
+                confirmed: false,
             });
         }
     }
@@ -275,57 +277,50 @@ pub fn plan_root(root: &Path, exchange_path: Option<&Path>) -> Plan {
             resolve_ci(root, rel).filter(|p| p.is_dir()),
         ));
     }
-    reclassify(&mut plan);
     plan
 }
 
-/// Checks every planned file's content; a file whose content is not what its folder promises is
-/// read as what it is (and an unreadable or unrecognised one is reported).
-fn reclassify(plan: &mut Plan) {
-    let mut kept = Vec::with_capacity(plan.files.len());
-    for mut f in std::mem::take(&mut plan.files) {
-        match classify_file(&f.path) {
-            Ok(k) if k == f.kind => kept.push(f),
-            Ok(SourceKind::Text) if f.kind == SourceKind::OabGenerator => kept.push(f),
-            Ok(
-                k @ (SourceKind::HttpProxy
-                | SourceKind::IisW3c
-                | SourceKind::EcpServer
-                | SourceKind::Evtx
-                | SourceKind::OabGenerator),
-            ) => {
-                f.kind = k;
-                kept.push(f);
-            }
-            Ok(k) => {
-                // Empty files are fine (a fresh log); anything else is reported.
-                let empty = std::fs::metadata(&f.path)
-                    .map(|m| m.len() == 0)
-                    .unwrap_or(false);
-                if !empty {
-                    plan.problems.push(FileProblem {
-                        path: f.path.display().to_string(),
-                        problem: format!(
-                            "not read: content is {} where {} was expected",
-                            k.as_str(),
-                            f.kind.as_str()
-                        ),
-                    });
-                }
-                f.kind = k;
-                kept.push(f); // still counted in its folder's coverage
-            }
-            Err(e) => {
-                plan.problems.push(FileProblem {
-                    path: f.path.display().to_string(),
-                    problem: format!("cannot read: {e}"),
-                });
-                f.kind = SourceKind::Binary;
-                kept.push(f);
-            }
+/// Checks a planned file's content against what its folder promises (called from the parallel
+/// reading phase). A file whose content is another known log kind is read as what it is; an
+/// unreadable or unrecognised one is reported (empty files are fine: a fresh log).
+pub fn confirm_kind(f: &mut SourceFile) -> Option<FileProblem> {
+    let shown = || f.path.display().to_string();
+    match classify_file(&f.path) {
+        Ok(k) if k == f.kind => None,
+        Ok(SourceKind::Text) if f.kind == SourceKind::OabGenerator => None,
+        Ok(
+            k @ (SourceKind::HttpProxy
+            | SourceKind::IisW3c
+            | SourceKind::EcpServer
+            | SourceKind::Evtx
+            | SourceKind::OabGenerator),
+        ) => {
+            f.kind = k;
+            None
+        }
+        Ok(k) => {
+            let empty = std::fs::metadata(&f.path)
+                .map(|m| m.len() == 0)
+                .unwrap_or(false);
+            let problem = (!empty).then(|| FileProblem {
+                path: shown(),
+                problem: format!(
+                    "not read: content is {} where {} was expected",
+                    k.as_str(),
+                    f.kind.as_str()
+                ),
+            });
+            f.kind = k;
+            problem
+        }
+        Err(e) => {
+            f.kind = SourceKind::Binary;
+            Some(FileProblem {
+                path: shown(),
+                problem: format!("cannot read: {e}"),
+            })
         }
     }
-    plan.files = kept;
 }
 
 /// Plans a scan of loose files or folders: every file is classified by its content.
@@ -360,6 +355,7 @@ pub fn plan_loose(paths: &[PathBuf]) -> Plan {
                         kind,
                         label,
                         protocol: None,
+                        confirmed: true,
                     });
                 }
                 Err(e) => plan.problems.push(FileProblem {

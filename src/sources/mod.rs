@@ -57,6 +57,9 @@ pub struct SourceFile {
     pub label: String,
     /// For HttpProxy files: the protocol folder name (`Ecp`, `Owa`...), if known.
     pub protocol: Option<String>,
+    /// Whether `kind` was judged from content already (loose files); otherwise it is what the
+    /// folder promises and is confirmed when the file is read.
+    pub confirmed: bool,
 }
 
 /// Opens a file for reading only. On Linux it asks for `O_NOATIME` so that reading evidence
