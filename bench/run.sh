@@ -71,3 +71,10 @@ printf '  default scan / rg:           %.2f  (target <= 1.5)\n' "$(echo "$(t exh
 [ -n "$(t python-tpl-port)" ] && printf '  python port / tpl-checks:     %.1f  (target >= 20)\n' "$(echo "$(t python-tpl-port) / $(t exhunt-tpl-checks)" | bc -l)"
 printf '  threads 1 / threads 2:       %.2f  (target >= 1.7)\n' "$(echo "$(t exhunt-threads-1) / $(t exhunt-threads-2)" | bc -l)"
 rm -f "$RESULTS"
+
+echo
+echo "detection on the planted tree (ground-truth.json):"
+OUT=$(mktemp -d)
+"$EXHUNT" scan "$DATA" -q --no-progress --out "$OUT" || true
+python3 bench/check_truth.py "$DATA" "$OUT/report.json" || true
+rm -rf "$OUT"
