@@ -157,10 +157,19 @@ pub struct EvtxStats {
 pub fn read(
     path: &Path,
     pre: &Prefilter,
-    mut on_event: impl FnMut(EvtxEvent),
+    on_event: impl FnMut(EvtxEvent),
 ) -> Result<EvtxStats, String> {
     let file = super::open_read_only(path).map_err(|e| format!("cannot open: {e}"))?;
-    let mut parser = evtx::EvtxParser::from_read_seek(file)
+    read_from(file, pre, on_event)
+}
+
+/// [`read`] over any seekable reader (a file, or bytes in memory for tests and fuzzing).
+pub fn read_from<R: std::io::Read + std::io::Seek>(
+    reader: R,
+    pre: &Prefilter,
+    mut on_event: impl FnMut(EvtxEvent),
+) -> Result<EvtxStats, String> {
+    let mut parser = evtx::EvtxParser::from_read_seek(reader)
         .map_err(|e| format!("not a readable EVTX file: {e}"))?;
     let mut st = EvtxStats::default();
     for rec in parser.records_json() {
