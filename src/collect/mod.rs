@@ -618,7 +618,7 @@ mod tests {
             c.sha256,
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
-        assert_eq!(c.md5, "900150983cd24fb0d28aaa17f72e7f3c");
+        assert_eq!(c.md5, "900150983cd24fb0d6963f7d28e17f72");
     }
 
     #[test]
