@@ -302,6 +302,9 @@ fn scan_file(planned: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> FileOutcome {
                     for e in st.errors {
                         problem(&mut o, format!("damaged record skipped: {e}"));
                     }
+                    for p in st.file_problems {
+                        problem(&mut o, p);
+                    }
                     if f.label == "EVTX/(loose)"
                         && let Some(ch) = &st.channel
                     {

@@ -2,7 +2,7 @@
 //! triage collection, or `C:\` live), or loose files recognised by content.
 
 use super::classify::classify_file;
-use super::files::walk;
+use super::files::{LINK_NOT_FOLLOWED, walk, walk_given};
 use super::paths::{resolve_ci, windows_path_of};
 use super::{SourceFile, SourceKind};
 use crate::model::{FileProblem, SourceCoverage};
@@ -254,7 +254,16 @@ pub fn plan_root(root: &Path, exchange_path: Option<&Path>) -> Plan {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         let label = format!("EVTX/{name}");
-        let found = resolve_ci(root, rel).filter(|p| p.is_file());
+        let found = match resolve_ci(root, rel) {
+            Some(p) if p.is_symlink() => {
+                plan.problems.push(FileProblem {
+                    path: p.display().to_string(),
+                    problem: LINK_NOT_FOLLOWED.into(),
+                });
+                None
+            }
+            p => p.filter(|p| p.is_file()),
+        };
         plan.groups.push(SourceCoverage::new(
             &label,
             SourceKind::Evtx.as_str(),
@@ -330,7 +339,7 @@ pub fn plan_loose(paths: &[PathBuf]) -> Plan {
         let (files, problems) = if p.is_file() {
             (vec![p.clone()], vec![])
         } else {
-            walk(p)
+            walk_given(p)
         };
         if !p.exists() {
             plan.problems.push(FileProblem {
