@@ -137,7 +137,12 @@ fn a_scan_with_every_option_changes_nothing_under_the_root() {
         x("--host"),
         x("EX01"),
     ]);
-    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let o = exhunt(&[
         x("scan"),
         r,
@@ -155,7 +160,8 @@ fn a_scan_with_every_option_changes_nothing_under_the_root() {
         x("scan"),
         x("--logs"),
         logs.join("HttpProxy").as_os_str(),
-        logs.join("OABGeneratorLog/OABGenerator20201231-1.LOG").as_os_str(),
+        logs.join("OABGeneratorLog/OABGenerator20201231-1.LOG")
+            .as_os_str(),
         x("--out"),
         &p("out3"),
         x("--collect"),
@@ -183,7 +189,8 @@ fn a_scan_with_every_option_changes_nothing_under_the_root() {
         let o = exhunt(&[x("scan"), r, x(flag), inside.join("x").as_os_str()]);
         assert_eq!(o.status.code(), Some(2), "{flag} {}", inside.display());
         assert!(
-            String::from_utf8_lossy(&o.stderr).contains("refusing to write inside the scanned evidence")
+            String::from_utf8_lossy(&o.stderr)
+                .contains("refusing to write inside the scanned evidence")
         );
         if !inside.starts_with(&root) {
             std::fs::remove_file(&inside).unwrap();
@@ -191,7 +198,11 @@ fn a_scan_with_every_option_changes_nothing_under_the_root() {
     }
 
     let after = snapshot(&root);
-    assert_eq!(before.len(), after.len(), "entries were created or deleted under the root");
+    assert_eq!(
+        before.len(),
+        after.len(),
+        "entries were created or deleted under the root"
+    );
     let mut files = 0;
     for (path, b) in &before {
         let a = after
@@ -202,6 +213,10 @@ fn a_scan_with_every_option_changes_nothing_under_the_root() {
     }
     assert!(files > 25, "{files}");
     assert!(before.values().any(|n| n.kind == "link"));
-    assert_eq!(snapshot(&outside), outside_before, "the folder outside the root changed");
+    assert_eq!(
+        snapshot(&outside),
+        outside_before,
+        "the folder outside the root changed"
+    );
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o644)).unwrap();
 }
