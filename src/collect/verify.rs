@@ -71,10 +71,13 @@ impl Verification {
     }
 }
 
+/// One collection found, and its verification (or why it could not be verified).
+pub type Found = (PathBuf, Result<Verification, String>);
+
 /// The collections found at `path`: a collection folder, a collection zip, a `manifest.json`,
 /// or the `--collect` folder holding several of them. Each is verified on its own; an error
 /// (no manifest, unreadable zip) is returned for that one.
-pub fn verify(path: &Path) -> Result<Vec<(PathBuf, Result<Verification, String>)>, String> {
+pub fn verify(path: &Path) -> Result<Vec<Found>, String> {
     let m = std::fs::metadata(path).map_err(|e| {
         format!(
             "{}: {e} (give the --collect folder, a DIR/<host> folder or a DIR/<host>.zip)",

@@ -491,7 +491,7 @@ pub fn junk(len: usize, seed: u64) -> Vec<u8> {
         x ^= x >> 7;
         x ^= x << 17;
         v.push((x >> 24) as u8);
-        if x % 997 == 0 {
+        if x.is_multiple_of(997) {
             v.extend_from_slice(b"ServerInfo~a/b\n");
         }
     }
