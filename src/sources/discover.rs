@@ -311,7 +311,8 @@ pub fn confirm_kind(f: &mut SourceFile) -> Option<FileProblem> {
             let empty = std::fs::metadata(&f.path)
                 .map(|m| m.len() == 0)
                 .unwrap_or(false);
-            let problem = (!empty).then(|| FileProblem {
+            // UTF-16 is reported when it is read (with what to do about it).
+            let problem = (!empty && k != SourceKind::Utf16Text).then(|| FileProblem {
                 path: shown(),
                 problem: format!(
                     "not read: content is {} where {} was expected",
@@ -326,7 +327,7 @@ pub fn confirm_kind(f: &mut SourceFile) -> Option<FileProblem> {
             f.kind = SourceKind::Binary;
             Some(FileProblem {
                 path: shown(),
-                problem: format!("cannot read: {e}"),
+                problem: super::io_problem("cannot read", &e),
             })
         }
     }
@@ -369,7 +370,7 @@ pub fn plan_loose(paths: &[PathBuf]) -> Plan {
                 }
                 Err(e) => plan.problems.push(FileProblem {
                     path: path.display().to_string(),
-                    problem: format!("cannot read: {e}"),
+                    problem: super::io_problem("cannot read", &e),
                 }),
             }
         }

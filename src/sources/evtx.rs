@@ -182,9 +182,9 @@ pub fn read(
     pre: &Prefilter,
     mut on_event: impl FnMut(EvtxEvent),
 ) -> Result<EvtxStats, String> {
-    let file = super::open_read_only(path).map_err(|e| format!("cannot open: {e}"))?;
+    let file = super::open_read_only(path).map_err(|e| super::io_problem("cannot open", &e))?;
     let mut parser = evtx::EvtxParser::from_read_seek(file)
-        .map_err(|e| format!("not a readable EVTX file: {e}"))?;
+        .map_err(|e| format!("not a readable EVTX file: {e} (damaged or cut; collect it again or check it with another EVTX reader)"))?;
     let mut st = EvtxStats::default();
     for rec in parser.records_json() {
         match rec {

@@ -73,7 +73,7 @@ pub fn walk_given(dir: &Path) -> (Vec<PathBuf>, Vec<FileProblem>) {
                     .map(|p| p.display().to_string())
                     .unwrap_or_else(|| dir.display().to_string()),
                 problem: format!(
-                    "cannot read: {}",
+                    "cannot read: {} (exhunt needs read access to every folder of the evidence)",
                     e.io_error()
                         .map_or_else(|| e.to_string(), |io| io.to_string())
                 ),
