@@ -180,10 +180,7 @@ fn run_scan(args: &ScanArgs) -> i32 {
         if let Some(dir) = dir
             && let Err(e) = refuse_evidence(&opts, dir)
         {
-            eprintln!(
-                "exhunt: error: {} (choose a {flag} folder outside the evidence)",
-                terminal(&e)
-            );
+            eprintln!("exhunt: error: {flag} {}", terminal(&e));
             return EXIT_ERROR;
         }
     }

@@ -177,6 +177,11 @@ fn verify_usage_and_fatal_errors_exit_2() {
     assert_eq!(code, 2);
     assert!(err.contains("not a valid manifest"), "{err}");
     exhunt()
+        .args(["scan", "--threads", "0", "/tmp"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("usage: exhunt scan"));
+    exhunt()
         .args(["scan", "--collect-zip", "/tmp"])
         .assert()
         .code(2)

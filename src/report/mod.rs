@@ -106,7 +106,7 @@ pub fn refuse_inside(root: &Path, out: &Path) -> Result<(), String> {
     };
     if out_c.starts_with(&root_c) {
         return Err(format!(
-            "{}: refusing to write inside the scanned evidence {} (choose an --out folder outside it)",
+            "{}: refusing to write inside the scanned evidence {} (choose a folder outside it)",
             out.display(),
             root.display()
         ));
