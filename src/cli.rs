@@ -33,6 +33,7 @@ pub struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
+#[allow(clippy::large_enum_variant)] // parsed once per run
 pub enum Command {
     /// Scan one server's system drive (mounted image, triage collection, or C:\ live) or loose log files.
     Scan(ScanArgs),

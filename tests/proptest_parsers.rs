@@ -70,7 +70,8 @@ fn expected(data: &[u8], lit: &[u8]) -> Vec<(u64, u64, Vec<u8>)> {
     all.into_iter()
         .filter(|(n, _, t)| {
             contains_ci(t, lit)
-                || t.windows(8).any(|w| w == lines::FIELDS_DIRECTIVE.as_bytes())
+                || t.windows(8)
+                    .any(|w| w == lines::FIELDS_DIRECTIVE.as_bytes())
                 || (*n <= first_data && !t.is_empty())
         })
         .collect()
