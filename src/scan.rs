@@ -139,7 +139,7 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         (None, false) => {
             if let Some(missing) = opts.logs.iter().find(|p| !p.exists()) {
                 return Err(ScanError(format!(
-                    "{}: no such file or folder",
+                    "{}: no such file or folder (check the paths given to --logs)",
                     missing.display()
                 )));
             }
@@ -158,7 +158,11 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| ScanError(format!("cannot start worker threads: {e}")))?;
+        .map_err(|e| {
+            ScanError(format!(
+                "cannot start worker threads: {e} (try --threads 1)"
+            ))
+        })?;
 
     let mut files: Vec<(&SourceFile, u64)> = plan
         .files
@@ -302,6 +306,9 @@ fn scan_file(planned: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> FileOutcome {
                     for e in st.errors {
                         problem(&mut o, format!("damaged record skipped: {e}"));
                     }
+                    for p in st.file_problems {
+                        problem(&mut o, p);
+                    }
                     if f.label == "EVTX/(loose)"
                         && let Some(ch) = &st.channel
                     {
@@ -317,7 +324,7 @@ fn scan_file(planned: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> FileOutcome {
         SourceKind::HttpProxy | SourceKind::EcpServer | SourceKind::OabGenerator | SourceKind::Text | SourceKind::IisW3c | SourceKind::EcpActivity => {
             scan_text_file(f, &path_str, pre, ctx, &mut o)
         }
-        SourceKind::Utf16Text => problem(&mut o, "not read: UTF-16 text is not supported yet; convert it to UTF-8 and scan it with --logs".into()),
+        SourceKind::Utf16Text => problem(&mut o, "not read: UTF-16 text is not supported yet; convert it to UTF-8 (iconv -f UTF-16 -t UTF-8) and scan the copy with --logs".into()),
         SourceKind::Binary => {} // discovery already reported why it is not read
     }
     o.cov.label = o.label.clone();
@@ -337,7 +344,7 @@ fn scan_text_file(
         Err(e) => {
             o.cov.problems.push(FileProblem {
                 path: path_str.to_string(),
-                problem: format!("cannot open: {e}"),
+                problem: crate::sources::io_problem("cannot open", &e),
             });
             return;
         }
@@ -502,7 +509,7 @@ fn scan_text_file(
         }
         Err(e) => o.cov.problems.push(FileProblem {
             path: path_str.to_string(),
-            problem: format!("read error, file only partly scanned: {e}"),
+            problem: crate::sources::io_problem("read error, file only partly scanned", &e),
         }),
     }
 }

@@ -2,7 +2,7 @@
 //! triage collection, or `C:\` live), or loose files recognised by content.
 
 use super::classify::classify_file;
-use super::files::walk;
+use super::files::{LINK_NOT_FOLLOWED, walk, walk_given};
 use super::paths::{resolve_ci, windows_path_of};
 use super::{SourceFile, SourceKind};
 use crate::model::{FileProblem, SourceCoverage};
@@ -254,7 +254,16 @@ pub fn plan_root(root: &Path, exchange_path: Option<&Path>) -> Plan {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         let label = format!("EVTX/{name}");
-        let found = resolve_ci(root, rel).filter(|p| p.is_file());
+        let found = match resolve_ci(root, rel) {
+            Some(p) if p.is_symlink() => {
+                plan.problems.push(FileProblem {
+                    path: p.display().to_string(),
+                    problem: LINK_NOT_FOLLOWED.into(),
+                });
+                None
+            }
+            p => p.filter(|p| p.is_file()),
+        };
         plan.groups.push(SourceCoverage::new(
             &label,
             SourceKind::Evtx.as_str(),
@@ -302,7 +311,8 @@ pub fn confirm_kind(f: &mut SourceFile) -> Option<FileProblem> {
             let empty = std::fs::metadata(&f.path)
                 .map(|m| m.len() == 0)
                 .unwrap_or(false);
-            let problem = (!empty).then(|| FileProblem {
+            // UTF-16 is reported when it is read (with what to do about it).
+            let problem = (!empty && k != SourceKind::Utf16Text).then(|| FileProblem {
                 path: shown(),
                 problem: format!(
                     "not read: content is {} where {} was expected",
@@ -317,7 +327,7 @@ pub fn confirm_kind(f: &mut SourceFile) -> Option<FileProblem> {
             f.kind = SourceKind::Binary;
             Some(FileProblem {
                 path: shown(),
-                problem: format!("cannot read: {e}"),
+                problem: super::io_problem("cannot read", &e),
             })
         }
     }
@@ -330,7 +340,7 @@ pub fn plan_loose(paths: &[PathBuf]) -> Plan {
         let (files, problems) = if p.is_file() {
             (vec![p.clone()], vec![])
         } else {
-            walk(p)
+            walk_given(p)
         };
         if !p.exists() {
             plan.problems.push(FileProblem {
@@ -360,7 +370,7 @@ pub fn plan_loose(paths: &[PathBuf]) -> Plan {
                 }
                 Err(e) => plan.problems.push(FileProblem {
                     path: path.display().to_string(),
-                    problem: format!("cannot read: {e}"),
+                    problem: super::io_problem("cannot read", &e),
                 }),
             }
         }

@@ -151,6 +151,29 @@ pub struct EvtxStats {
     pub computer: Option<String>,
     /// The first few record errors, for the coverage report.
     pub errors: Vec<String>,
+    /// Damage to the file as a whole (cut short, no records at all), for the coverage report.
+    pub file_problems: Vec<String>,
+}
+
+/// EVTX layout: a 4096-byte file header, then 64 KiB chunks; the header counts the chunks.
+const EVTX_HEADER: u64 = 4096;
+const EVTX_CHUNK: u64 = 65536;
+
+/// Says whether a file is shorter than its header's chunk count promises (a cut copy, or a
+/// file still being written): the records in the missing part are lost.
+fn cut_short(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut head = [0u8; 44];
+    let mut f = super::open_read_only(path).ok()?;
+    f.read_exact(&mut head).ok()?;
+    let len = f.metadata().ok()?.len();
+    let chunks = u64::from(u16::from_le_bytes([head[42], head[43]]));
+    let want = EVTX_HEADER + chunks * EVTX_CHUNK;
+    (len < want).then(|| {
+        format!(
+            "file is cut: {len} bytes where its header announces {chunks} chunk(s) ({want} bytes); the records in the missing part are lost (collect the file again)"
+        )
+    })
 }
 
 /// Reads every record of `path`; `on_event` gets the events whose JSON holds a prefilter literal.
@@ -159,8 +182,16 @@ pub fn read(
     pre: &Prefilter,
     on_event: impl FnMut(EvtxEvent),
 ) -> Result<EvtxStats, String> {
-    let file = super::open_read_only(path).map_err(|e| format!("cannot open: {e}"))?;
-    read_from(file, pre, on_event)
+    let file = super::open_read_only(path).map_err(|e| super::io_problem("cannot open", &e))?;
+    let mut st = read_from(file, pre, on_event)?;
+    if let Some(p) = cut_short(path) {
+        st.file_problems.push(p);
+    }
+    if st.records == 0 && st.malformed == 0 && st.file_problems.is_empty() {
+        st.file_problems
+            .push("no event records could be read (empty or damaged log)".into());
+    }
+    Ok(st)
 }
 
 /// [`read`] over any seekable reader (a file, or bytes in memory for tests and fuzzing).
@@ -169,8 +200,9 @@ pub fn read_from<R: std::io::Read + std::io::Seek>(
     pre: &Prefilter,
     mut on_event: impl FnMut(EvtxEvent),
 ) -> Result<EvtxStats, String> {
-    let mut parser = evtx::EvtxParser::from_read_seek(reader)
-        .map_err(|e| format!("not a readable EVTX file: {e}"))?;
+    let mut parser = evtx::EvtxParser::from_read_seek(reader).map_err(|e| {
+        format!("not a readable EVTX file: {e} (damaged or cut; collect it again or check it with another EVTX reader)")
+    })?;
     let mut st = EvtxStats::default();
     for rec in parser.records_json() {
         match rec {

@@ -539,6 +539,36 @@ mod tests {
     }
 
     #[test]
+    fn a_directive_line_right_after_the_first_data_line_is_handed_on() {
+        let (lines, _) = collect(
+            b"2021-01-01T00:00:00Z,a\n#Fields: x\n2021-01-02T00:00:00Z,b\n",
+            &["zzz"],
+        );
+        assert_eq!(lines.iter().map(|l| l.0).collect::<Vec<_>>(), vec![1, 2]);
+    }
+
+    #[test]
+    fn a_directive_line_at_a_block_start_is_handed_on() {
+        let line = b"2021-01-01T00:00:00Z,padding padding padding padding padding\n";
+        let mut data = Vec::new();
+        while data.len() + line.len() <= BLOCK {
+            data.extend_from_slice(line);
+        }
+        let fill = BLOCK - data.len();
+        data.extend(std::iter::repeat_n(b'x', fill - 1));
+        data.push(b'\n');
+        assert_eq!(data.len(), BLOCK);
+        data.extend_from_slice(b"#Fields: at the block start\nlast\n");
+        let (lines, st) = collect(&data, &["zzz"]);
+        let n = st.lines - 1;
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.0 == n && l.2 == "#Fields: at the block start")
+        );
+    }
+
+    #[test]
     fn empty_input() {
         let (lines, st) = collect(b"", &["x"]);
         assert!(lines.is_empty());

@@ -62,6 +62,26 @@ pub struct SourceFile {
     pub confirmed: bool,
 }
 
+/// What to do about an I/O error on one evidence file, for the message that reports it.
+pub fn io_advice(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied => {
+            "run exhunt as a user who can read the evidence (root, or an elevated Administrator), or copy the file out and scan it with --logs"
+        }
+        std::io::ErrorKind::NotFound => {
+            "the file went away during the scan (logs rotated on a live server?): scan again, or scan a copy"
+        }
+        _ => {
+            "check the disk or image (read errors in dmesg / the event log), or copy the file out and scan the copy"
+        }
+    }
+}
+
+/// `<what>: <error> (<what to do>)`.
+pub fn io_problem(what: &str, e: &std::io::Error) -> String {
+    format!("{what}: {e} ({})", io_advice(e))
+}
+
 /// Opens a file for reading only. On Linux it asks for `O_NOATIME` so that reading evidence
 /// does not even change its access time; where that is not permitted (files of another owner)
 /// it falls back to a plain read-only open.

@@ -451,3 +451,160 @@ pub fn build_compromised(root: &Path) {
     zip.resize(22, 0);
     write(root, "ProgramData/it.zip", &zip);
 }
+
+/// A ProxyLogon SSRF request (`AnchorMailbox` `ServerInfo~...`, class exploitation) on 2021-02-11,
+/// with `kv` overriding any column.
+pub fn ssrf_hit(n: u64, time: &str, kv: &[(&str, &str)]) -> String {
+    let mut all: Vec<(&str, &str)> = vec![
+        ("Protocol", "Ecp"),
+        ("UrlStem", "/ecp/x.js"),
+        ("IsAuthenticated", "false"),
+        ("AuthenticatedUser", ""),
+        (
+            "AnchorMailbox",
+            "ServerInfo~a]@ex01.contoso.local:444/ecp/DDI/DDIService.svc/GetList?#",
+        ),
+        ("UserAgent", "python-requests/2.25.1"),
+        ("ClientIpAddress", "203.0.113.57"),
+        ("RoutingHint", "X-BEResource-Cookie"),
+    ];
+    all.extend_from_slice(kv);
+    hp_line(n, time, &all)
+}
+
+/// Writes an HttpProxy log (header block and `lines`) as `<X>/Logging/HttpProxy/<proto>/<name>`.
+pub fn write_hp(root: &Path, proto: &str, name: &str, lines: &[String]) {
+    write(
+        root,
+        &format!("{X}/Logging/HttpProxy/{proto}/{name}"),
+        &hp_file("2021-02-11T00:00:00.000Z", lines),
+    );
+}
+
+/// Deterministic junk bytes (NULs, control bytes, invalid UTF-8), with `ServerInfo~` sprinkled in
+/// so that the prefilter fires on it.
+pub fn junk(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    let mut v = Vec::with_capacity(len + 16);
+    while v.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        v.push((x >> 24) as u8);
+        if x.is_multiple_of(997) {
+            v.extend_from_slice(b"ServerInfo~a/b\n");
+        }
+    }
+    v.truncate(len);
+    v
+}
+
+/// UTF-16LE with a byte-order mark.
+pub fn utf16le(text: &str) -> Vec<u8> {
+    let mut v = vec![0xFF, 0xFE];
+    for u in text.encode_utf16() {
+        v.extend_from_slice(&u.to_le_bytes());
+    }
+    v
+}
+
+/// Plants hostile input into a server tree at `root`: attacker text (formulas, markup, terminal
+/// escapes, invalid UTF-8) in a hit, file names with escapes and formulas, binary junk named
+/// `.LOG`, a zero-byte log, a UTF-16 log, a truncated EVTX and, on Unix, a link loop and a link
+/// to `outside` (a folder outside the root, which gets a file with a hit that must never be read).
+pub fn plant_hostile(root: &Path, outside: &Path) {
+    let mut lines = vec![
+        ssrf_hit(
+            80_001,
+            "2021-02-11T05:00:00.000Z",
+            &[
+                ("UserAgent", "=cmd|'/C calc'!A0"),
+                ("RoutingHint", "@SUM(1+1)"),
+            ],
+        ),
+        ssrf_hit(
+            80_002,
+            "2021-02-11T05:00:01.000Z",
+            &[
+                ("UserAgent", "<script>alert(document.domain)</script>"),
+                ("ClientIpAddress", "203.0.113.5\x1b[1A\x1b[2K"),
+                (
+                    "AnchorMailbox",
+                    "ServerInfo~\x1b]0;owned\x07x@ex01:444/ecp/y.ecp?#",
+                ),
+            ],
+        ),
+    ];
+    lines.push(
+        ssrf_hit(
+            80_003,
+            "2021-02-11T05:00:02.000Z",
+            &[("UserAgent", "BADUTF8")],
+        )
+        .replace("BADUTF8", "\u{1}BADUTF8"),
+    );
+    let mut body = hp_file("2021-02-11T05:00:00.000Z", &lines);
+    // invalid UTF-8 in the third hit's UserAgent
+    let at = body.windows(8).position(|w| w == b"\x01BADUTF8").unwrap();
+    body.splice(at..at + 1, *b"\xff\xfe\xc3");
+    write(
+        root,
+        &format!("{X}/Logging/HttpProxy/Ecp/HttpProxy_2021021105-1.LOG"),
+        &body,
+    );
+    write(
+        root,
+        &format!("{X}/Logging/HttpProxy/Owa/junk\x1b[2J=cmd.LOG"),
+        &junk(64 * 1024, 7),
+    );
+    write(
+        root,
+        &format!("{X}/Logging/HttpProxy/Eas/HttpProxy_2021021106-1.LOG"),
+        b"",
+    );
+    let utf16 = format!(
+        "{FIELDS}\r\n{}",
+        ssrf_hit(80_004, "2021-02-11T05:00:03.000Z", &[])
+    );
+    write(
+        root,
+        &format!("{X}/Logging/HttpProxy/Ews/HttpProxy_2021021107-1.LOG"),
+        &utf16le(&utf16),
+    );
+    write(
+        root,
+        "ProgramData/evil\x1b]0;title\x07=1+1.zip",
+        b"PK\x05\x06",
+    );
+    write(root, "Windows/Temp/lsass\x1b[31m.dmp", b"MDMP");
+    let evtx = std::fs::read(root.join("Windows/System32/winevt/Logs/Application.evtx")).unwrap();
+    write(root, "Windows/Temp/cut.evtx", &evtx[..evtx.len() / 2]);
+    write(
+        outside,
+        "secret/HttpProxy_2021021108-1.LOG",
+        &hp_file(
+            "2021-02-11T05:00:00.000Z",
+            &[ssrf_hit(
+                80_005,
+                "2021-02-11T05:00:04.000Z",
+                &[("UserAgent", "OUTSIDE-THE-ROOT")],
+            )],
+        ),
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::symlink;
+        let ecp = root.join(format!("{X}/Logging/HttpProxy/Ecp"));
+        symlink("..", ecp.join("loop")).unwrap();
+        symlink(
+            outside.join("secret/HttpProxy_2021021108-1.LOG"),
+            ecp.join("HttpProxy_2021021108-1.LOG"),
+        )
+        .unwrap();
+        symlink(
+            outside.join("secret"),
+            root.join(format!("{X}/Logging/HttpProxy/Rest2")),
+        )
+        .unwrap();
+    }
+}
