@@ -7,7 +7,7 @@ use crate::model::{
     self, CheckState, CheckStatus, FileProblem, Finding, SourceCoverage, Timestamp, Verdict, Window,
 };
 use crate::sources::discover::{self, Install, Plan};
-use crate::sources::{SourceFile, SourceKind, ecp, evtx, httpproxy, lines, open_read_only};
+use crate::sources::{SourceFile, SourceKind, ecp, evtx, httpproxy, lines, open_read_only, w3c};
 use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -127,8 +127,9 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     };
     let ctx = Ctx {
         install_windows_path: plan.install.as_ref().map(|i| i.windows_path.clone()),
+        ..Ctx::default()
     };
-    let prefilters = Prefilters::new();
+    let prefilters = Prefilters::new(&ctx);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -179,7 +180,7 @@ struct Prefilters {
 }
 
 impl Prefilters {
-    fn new() -> Self {
+    fn new(ctx: &Ctx) -> Self {
         let mut by_kind = HashMap::new();
         for kind in [
             SourceKind::HttpProxy,
@@ -193,6 +194,9 @@ impl Prefilters {
             let mut lits = detect::literals_for(kind);
             if kind == SourceKind::HttpProxy {
                 lits.push("DateTime,RequestId,"); // a repeated plain header line
+            }
+            if matches!(kind, SourceKind::HttpProxy | SourceKind::IisW3c) {
+                lits.extend(ctx.extra_ips.iter().map(String::as_str)); // user-given indicators
             }
             by_kind.insert(kind, lines::prefilter(&lits));
         }
@@ -291,6 +295,8 @@ fn scan_text_file(
     };
     let checks = checks_for(f.kind);
     let mut header: Option<httpproxy::Header> = None;
+    let mut iis_fields: Option<w3c::Fields> = None;
+    let site = w3c::site_of(&f.label, &f.path);
     let mut headers_seen = 0u64;
     let mut first_data_done = false;
     let mut malformed_samples = Vec::new();
@@ -391,11 +397,44 @@ fn scan_text_file(
                     c.inspect(&Record::TextLine(text), &at, ctx, &mut findings);
                 }
             }
+            SourceKind::IisW3c => {
+                if text.first() == Some(&b'#') {
+                    if let Some(fl) = w3c::Fields::parse(text) {
+                        iis_fields = Some(fl); // `#Fields` may change mid-file: re-bind
+                    }
+                    return;
+                }
+                if text.iter().all(u8::is_ascii_whitespace) {
+                    return;
+                }
+                first_data_done = true;
+                if first && !pre.is_match(text) {
+                    return; // handed on only as the first data line
+                }
+                let fl = iis_fields.get_or_insert_with(w3c::Fields::default_iis);
+                let rec = w3c::W3cRecord::parse(fl, text, &site);
+                if rec.fit == w3c::Fit::Malformed {
+                    malformed += 1;
+                    if malformed_samples.len() < 3 {
+                        malformed_samples.push(format!(
+                            "line {}: does not fit its #Fields ({} fields)",
+                            line.number,
+                            fl.len()
+                        ));
+                    }
+                }
+                for c in &checks {
+                    c.inspect(&Record::Iis(&rec), &at, ctx, &mut findings);
+                }
+            }
             _ => {
-                first_data_done = true; // IIS and ECP activity: coverage only, for now
+                first_data_done = true; // ECP activity: coverage only, for now
             }
         }
     });
+    for c in &checks {
+        c.finish_file(&mut findings);
+    }
     o.findings = findings;
     o.hosts = hosts;
     o.builds = builds;

@@ -401,7 +401,9 @@ mod tests {
         assert_eq!(r.date_time(), "2021-03-01 04:00:00");
         assert_eq!(r.value(F::UriQuery), "");
         assert_eq!(r.raw(F::UriQuery), None);
-        assert!(Fields::parse(b"#Software: Microsoft Internet Information Services 10.0").is_none());
+        assert!(
+            Fields::parse(b"#Software: Microsoft Internet Information Services 10.0").is_none()
+        );
         assert!(Fields::parse(b"#Fields:   ").is_none());
         assert!(Fields::is_fields_line(b"#FIELDS: date"));
     }
@@ -439,7 +441,8 @@ mod tests {
             )
         );
         assert_eq!(
-            s("&CorrelationID=<empty>;&cafeReqId=c4a9e2d0-5b17-4e8c-a3f6-7d02b9e1c548;&encoding=;").0,
+            s("&CorrelationID=<empty>;&cafeReqId=c4a9e2d0-5b17-4e8c-a3f6-7d02b9e1c548;&encoding=;")
+                .0,
             ""
         );
         let q = "@evil.example/mapi/nspi/?&Email=autodiscover/autodiscover.json%3F@evil.example&CorrelationID=<empty>;&cafeReqId=8f3b1d6e-0a2c-47d9-9e5b-c61f04a3d2b7;";
@@ -448,7 +451,10 @@ mod tests {
             "@evil.example/mapi/nspi/?&Email=autodiscover/autodiscover.json%3F@evil.example"
         );
         assert_eq!(s("action=GetItem&RequestId=3f2a;").0, "action=GetItem");
-        assert_eq!(s("proxy&port=3389&ip=127.0.0.1"), ("proxy&port=3389&ip=127.0.0.1", ""));
+        assert_eq!(
+            s("proxy&port=3389&ip=127.0.0.1"),
+            ("proxy&port=3389&ip=127.0.0.1", "")
+        );
         // a payload in a look-alike key is not a suffix
         assert_eq!(s("&RequestId=/powershell@x").0, "&RequestId=/powershell@x");
         assert_eq!(s("CorrelationID=<empty>;"), ("", "CorrelationID=<empty>;"));
