@@ -79,27 +79,49 @@ impl Cursor<'_> {
         self.i += 4;
         Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
     }
-    fn text(&mut self) -> Option<String> {
+    /// A length-prefixed text. When the declared length runs past the value (a hand-made token
+    /// with a wrong length byte), the text stops at the first byte `valid` rejects and the
+    /// cursor resynchronises there; `repaired` records it.
+    fn text(&mut self, valid: fn(u8) -> bool, repaired: &mut bool) -> Option<String> {
         let n = usize::from(self.u8()?);
-        let s = self.b.get(self.i..self.i + n)?;
-        self.i += n;
-        Some(String::from_utf8_lossy(s).into_owned())
+        let avail = &self.b[self.i.min(self.b.len())..];
+        let s = &avail[..n.min(avail.len())];
+        let good = s.iter().position(|&b| !valid(b)).unwrap_or(s.len());
+        if good == s.len() && s.len() < n {
+            return None; // cut: a partial value would mislead
+        }
+        if good < n {
+            if good == 0 {
+                return None;
+            }
+            *repaired = true;
+        }
+        self.i += good;
+        Some(String::from_utf8_lossy(&s[..good]).into_owned())
     }
 }
 
-fn field(tag: u8, c: &mut Cursor<'_>, t: &mut CommonAccessToken) -> Option<()> {
+fn name_byte(b: u8) -> bool {
+    b >= 0x20 && b != 0x7f
+}
+
+fn sid_byte(b: u8) -> bool {
+    b.is_ascii_digit() || b == b'-' || b == b'S' || b == b's'
+}
+
+fn field(tag: u8, c: &mut Cursor<'_>, t: &mut CommonAccessToken, rep: &mut bool) -> Option<()> {
     match tag {
         b'V' => t.version = Some((c.u8()?, c.u8()?)),
-        b'T' => t.token_type = Some(c.text()?),
+        b'T' => t.token_type = Some(c.text(name_byte, rep)?),
         b'C' => t.compressed = Some(c.u8()? != 0),
-        b'A' => t.auth_type = Some(c.text()?),
-        b'L' => t.logon_name = Some(c.text()?),
-        b'U' => t.user_sid = Some(c.text()?),
+        b'A' => t.auth_type = Some(c.text(name_byte, rep)?),
+        b'L' => t.logon_name = Some(c.text(name_byte, rep)?),
+        b'U' => t.user_sid = Some(c.text(sid_byte, rep)?),
         b'G' => {
             let n = c.u32le()?;
             for _ in 0..n.min(1024) {
                 let _attributes = c.u32le()?;
-                t.groups.push(c.text()?);
+                t.groups.push(c.text(sid_byte, rep)?);
             }
         }
         _ => return None,
@@ -114,6 +136,7 @@ pub fn parse(bytes: &[u8]) -> Option<CommonAccessToken> {
     }
     let mut t = CommonAccessToken::default();
     let mut c = Cursor { b: bytes, i: 0 };
+    let mut repaired = false;
     loop {
         let Some(tag) = c.u8() else {
             t.complete = true;
@@ -123,11 +146,12 @@ pub fn parse(bytes: &[u8]) -> Option<CommonAccessToken> {
             t.complete = true;
             break;
         }
-        let ok = field(tag, &mut c, &mut t);
+        let ok = field(tag, &mut c, &mut t, &mut repaired);
         if ok.is_none() || t.compressed == Some(true) {
             break; // cut, unknown, or compressed: keep what was read
         }
     }
+    t.complete &= !repaired;
     Some(t)
 }
 
@@ -150,7 +174,8 @@ mod tests {
             t.user_sid.as_deref(),
             Some("S-1-5-21-3623811015-3361044348-30300820-500")
         );
-        // the sample announces two groups and holds one: kept, marked incomplete
+        // the sample's SID length byte (47) overruns its 43-character SID, and it announces
+        // two groups but holds one: both repaired, marked incomplete
         assert_eq!(t.groups, vec!["S-1-5-32-544".to_string()]);
         assert!(!t.complete);
     }

@@ -982,3 +982,7 @@ pub fn fold_shell_hunting(findings: &mut Vec<Finding>, set: &'static RuleSet) {
     });
     findings.extend(folded);
 }
+
+#[cfg(test)]
+#[path = "web_rules_tests.rs"]
+mod tests;
