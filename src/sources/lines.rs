@@ -189,6 +189,18 @@ fn head64(t: &[u8]) -> Vec<u8> {
     t[..t.len().min(64)].to_vec()
 }
 
+/// Blank lines (`\n` or `\r\n` alone) starting at `from` (a line start) or after a newline
+/// of `region[from..]`.
+fn count_blank(region: &[u8], from: usize) -> u64 {
+    let blank_at =
+        |p: usize| region.get(p) == Some(&b'\n') || region.get(p..p + 2) == Some(b"\r\n");
+    let mut n = u64::from(blank_at(from));
+    for i in memchr::memchr_iter(b'\n', &region[from..]) {
+        n += u64::from(blank_at(from + i + 1));
+    }
+    n
+}
+
 /// Handles the lines in `block[..end]`, which starts at a line start. Returns the newline count.
 #[allow(clippy::too_many_arguments)]
 fn handle_block(
@@ -244,6 +256,12 @@ fn handle_block(
         }
     }
     let search_from = counted_to;
+    st.blank_lines += count_blank(region, search_from);
+    // A directive line right at `search_from` (after the first data line, or at the start of a
+    // block) has no `\n#` inside this region: hand it on here.
+    if search_from < end && region[search_from] == b'#' && search_from >= next_free {
+        emit(search_from, line_no, st, &mut next_free);
+    }
     for m in pre.find_iter(&region[search_from..]) {
         let abs = search_from + m.start();
         // a "\n#" match points at the newline before a directive line
@@ -369,6 +387,42 @@ mod tests {
         assert_eq!(lines.last().unwrap().0, 3);
         assert_eq!(lines.last().unwrap().2, "after needle");
         assert_eq!(st.lines, 3);
+    }
+
+    #[test]
+    fn blank_lines_are_counted_anywhere() {
+        let data = b"\r\n#Fields: a\r\n2021-01-01 x\r\n\r\n\n2021-01-02 y\r\n\r\n";
+        let (_, st) = collect(data, &["zzz"]);
+        assert_eq!(st.lines, 7);
+        assert_eq!(st.blank_lines, 4);
+        assert_eq!(st.directive_lines, 1);
+        let (_, st) = collect(b"2021-01-01 x\n\n\n\n2021-01-02 y", &["zzz"]);
+        assert_eq!((st.lines, st.blank_lines), (5, 3));
+    }
+
+    #[test]
+    fn directives_right_after_the_first_data_line_and_at_a_block_start_are_handed_on() {
+        let (lines, st) = collect(
+            b"#Fields: a\n2021-01-01 x\n#Fields: b\n2021-01-02 y\n",
+            &["zzz"],
+        );
+        let nums: Vec<u64> = lines.iter().map(|l| l.0).collect();
+        assert_eq!(nums, vec![1, 2, 3]);
+        assert_eq!(st.directive_lines, 2);
+        let mut data = Vec::new();
+        let mut n = 0u64;
+        while data.len() < BLOCK - 40 {
+            data.extend_from_slice(b"2021-01-01 00:00:00 filler filler filler\n");
+            n += 1;
+        }
+        let directive = format!("#Fields: {}\n", "x".repeat(100));
+        data.extend_from_slice(directive.as_bytes());
+        data.extend_from_slice(b"2021-01-02 00:00:00 needle\n");
+        let (lines, st) = collect(&data, &["needle"]);
+        let nums: Vec<u64> = lines.iter().map(|l| l.0).collect();
+        assert_eq!(nums, vec![1, n + 1, n + 2]);
+        assert_eq!(st.directive_lines, 1);
+        assert_eq!(st.lines, n + 2);
     }
 
     #[test]
