@@ -1009,7 +1009,7 @@ fn owassrf_backend_powershell() {
     expect(
         &iis_back(&pos),
         "iis-owassrf-backend-powershell",
-        Class::Exploitation,
+        Class::Attempt,
         Severity::Medium,
     );
     quiet(
