@@ -398,6 +398,7 @@ fn scan_text_file(
                 }
             }
             SourceKind::IisW3c => {
+                let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
                 if text.first() == Some(&b'#') {
                     if let Some(fl) = w3c::Fields::parse(text) {
                         iis_fields = Some(fl); // `#Fields` may change mid-file: re-bind

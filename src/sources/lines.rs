@@ -220,8 +220,8 @@ fn handle_block(
     let mut emit = |start: usize, line_no: u64, st: &mut LineStats, next_free: &mut usize| {
         let le = line_end(region, start, end);
         let text = strip_cr(&region[start..le]);
-        if text.first() == Some(&b'#') {
-            st.directive_lines += 1;
+        if text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text).first() == Some(&b'#') {
+            st.directive_lines += 1; // (a UTF-8 byte-order mark may precede the first one)
         }
         on_line(Line {
             text,
@@ -423,6 +423,15 @@ mod tests {
         assert_eq!(nums, vec![1, n + 1, n + 2]);
         assert_eq!(st.directive_lines, 1);
         assert_eq!(st.lines, n + 2);
+    }
+
+    #[test]
+    fn a_directive_after_a_byte_order_mark_is_a_directive() {
+        let (_, st) = collect(
+            b"\xEF\xBB\xBF#Software: x\r\n#Fields: a\r\n2021-01-01 x\r\n",
+            &["zzz"],
+        );
+        assert_eq!((st.lines, st.directive_lines), (3, 2));
     }
 
     #[test]
