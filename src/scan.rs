@@ -7,7 +7,7 @@ use crate::model::{
     self, CheckState, CheckStatus, FileProblem, Finding, SourceCoverage, Timestamp, Verdict, Window,
 };
 use crate::sources::discover::{self, Install, Plan};
-use crate::sources::{SourceFile, SourceKind, ecp, evtx, httpproxy, lines, open_read_only};
+use crate::sources::{SourceFile, SourceKind, ecp, evtx, httpproxy, lines, open_read_only, w3c};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -153,8 +153,9 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     };
     let ctx = Ctx {
         install_windows_path: plan.install.as_ref().map(|i| i.windows_path.clone()),
+        ..Ctx::default()
     };
-    let prefilters = Prefilters::new(opts);
+    let prefilters = Prefilters::new(opts, &ctx);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -212,7 +213,7 @@ struct Prefilters {
 }
 
 impl Prefilters {
-    fn new(opts: &ScanOptions) -> Self {
+    fn new(opts: &ScanOptions, ctx: &Ctx) -> Self {
         let mut checks = HashMap::new();
         let mut by_kind = HashMap::new();
         for kind in [
@@ -229,10 +230,13 @@ impl Prefilters {
                 .copied()
                 .filter(|c| c.info().sources.contains(&kind) && opts.selected(c.info().id))
                 .collect();
-            let lits: Vec<&str> = mine
+            let mut lits: Vec<&str> = mine
                 .iter()
                 .flat_map(|c| c.info().literals_for(kind).iter().copied())
                 .collect();
+            if !mine.is_empty() && matches!(kind, SourceKind::HttpProxy | SourceKind::IisW3c) {
+                lits.extend(ctx.extra_ips.iter().map(String::as_str)); // user-given indicators
+            }
             checks.insert(kind, mine);
             by_kind.insert(kind, lines::Prefilter::new(&lits, &[]));
         }
@@ -351,6 +355,8 @@ fn scan_text_file(
     };
     let checks = readers.checks_for(f.kind);
     let mut header: Option<httpproxy::Header> = None;
+    let mut iis_fields: Option<w3c::Fields> = None;
+    let site = w3c::site_of(&f.label, &f.path);
     let mut headers_seen = 0u64;
     let mut first_data_done = false;
     let mut malformed_samples = Vec::new();
@@ -451,11 +457,45 @@ fn scan_text_file(
                     c.inspect(&Record::TextLine(text), &at, ctx, &mut findings);
                 }
             }
+            SourceKind::IisW3c => {
+                let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+                if text.first() == Some(&b'#') {
+                    if let Some(fl) = w3c::Fields::parse(text) {
+                        iis_fields = Some(fl); // `#Fields` may change mid-file: re-bind
+                    }
+                    return;
+                }
+                if text.iter().all(u8::is_ascii_whitespace) {
+                    return;
+                }
+                first_data_done = true;
+                if first && !pre.is_match(text) {
+                    return; // handed on only as the first data line
+                }
+                let fl = iis_fields.get_or_insert_with(w3c::Fields::default_iis);
+                let rec = w3c::W3cRecord::parse(fl, text, &site);
+                if rec.fit == w3c::Fit::Malformed {
+                    malformed += 1;
+                    if malformed_samples.len() < 3 {
+                        malformed_samples.push(format!(
+                            "line {}: does not fit its #Fields ({} fields)",
+                            line.number,
+                            fl.len()
+                        ));
+                    }
+                }
+                for c in checks {
+                    c.inspect(&Record::Iis(&rec), &at, ctx, &mut findings);
+                }
+            }
             _ => {
-                first_data_done = true; // IIS and ECP activity: coverage only, for now
+                first_data_done = true; // ECP activity: coverage only, for now
             }
         }
     });
+    for c in checks {
+        c.finish_file(&mut findings);
+    }
     o.findings = findings;
     o.hosts = hosts;
     o.builds = builds;

@@ -364,9 +364,19 @@ fn checks_can_be_narrowed_but_never_to_no_evidence() {
     let (code, r, _o, _) = scan(&[examples("clean").to_str().unwrap(), "--checks", "tpl"]);
     assert_eq!(
         (code, r["verdict"].as_str().unwrap()),
-        (0, "no-evidence"),
-        "tpl = every check there is today"
+        (1, "inconclusive"),
+        "checks beyond Test-ProxyLogon's were left out"
     );
+    for c in [
+        "cve-2021-26855",
+        "cve-2021-26857",
+        "cve-2021-26858",
+        "cve-2021-27065",
+        "suspicious-files",
+    ] {
+        assert_eq!(check_state(&r, c), "ran", "{c}");
+    }
+    assert_eq!(check_state(&r, "iis-web"), "not-selected");
     let (code, r, _o, _) = scan(&[
         examples("compromised").to_str().unwrap(),
         "--checks",

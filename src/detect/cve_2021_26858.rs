@@ -107,6 +107,7 @@ mod tests {
     fn run(line: &str, install: Option<&str>) -> Vec<Finding> {
         let ctx = Ctx {
             install_windows_path: install.map(str::to_string),
+            ..Ctx::default()
         };
         let at = At {
             path: "oab.log",

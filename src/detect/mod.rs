@@ -6,12 +6,16 @@ pub mod cve_2021_26855;
 pub mod cve_2021_26857;
 pub mod cve_2021_26858;
 pub mod cve_2021_27065;
+pub mod indicators;
 pub mod like;
+pub mod rps_cat;
 pub mod suspicious_files;
+pub mod web_rules;
 
 use crate::model::{Class, Evidence, Finding, Severity, Timestamp};
 use crate::sources::ecp::EcpRecord;
 use crate::sources::evtx::EvtxEvent;
+use crate::sources::w3c::W3cRecord;
 use crate::sources::{SourceKind, httpproxy};
 
 /// What a check is, what it reads, and which literals it needs.
@@ -32,6 +36,8 @@ pub struct CheckInfo {
 /// A record handed to checks, typed by its source.
 pub enum Record<'a> {
     HttpProxy(&'a httpproxy::Record<'a>),
+    /// A line of an IIS W3C log.
+    Iis(&'a W3cRecord<'a>),
     Ecp(&'a EcpRecord),
     /// A line of an OAB generator log, or of any unrecognised text file.
     TextLine(&'a [u8]),
@@ -54,12 +60,18 @@ pub struct At<'a> {
 pub struct Ctx {
     /// Exchange install path as logs write it, e.g. `C:\Program Files\Microsoft\Exchange Server\V15\`.
     pub install_windows_path: Option<String>,
+    /// Addresses the user named as indicators (the CLI's future `--ioc`), matched like the
+    /// published ones of `rules/ioc/ips.tsv`.
+    pub extra_ips: Vec<String>,
 }
 
 /// A log check.
 pub trait Check: Sync {
     fn info(&self) -> &'static CheckInfo;
     fn inspect(&self, rec: &Record<'_>, at: &At<'_>, ctx: &Ctx, out: &mut Vec<Finding>);
+    /// Called once after the last record of each text file, with that file's findings (of
+    /// every check), e.g. to fold a burst of related findings into one.
+    fn finish_file(&self, _findings: &mut Vec<Finding>) {}
 }
 
 /// Every log check, in report order.
@@ -68,6 +80,8 @@ pub static LOG_CHECKS: &[&dyn Check] = &[
     &cve_2021_26857::Cve202126857,
     &cve_2021_26858::Cve202126858,
     &cve_2021_27065::Cve202127065,
+    &web_rules::IisWeb,
+    &web_rules::HttpProxyWeb,
 ];
 
 /// The literals every check reading `kind` needs.

@@ -335,6 +335,24 @@ fn head64(t: &[u8]) -> Vec<u8> {
     t[..t.len().min(64)].to_vec()
 }
 
+/// Blank lines in `region[from..]` (which starts at a line start). Logs rarely hold any, so the
+/// per-line count runs only when a quick search finds an empty line.
+fn count_blank(region: &[u8], from: usize) -> u64 {
+    let r = &region[from..];
+    let maybe = r.first().is_some_and(|&b| b == b'\n' || b == b'\r')
+        || memchr::memmem::find(r, b"\n\n").is_some()
+        || memchr::memmem::find(r, b"\n\r\n").is_some();
+    if !maybe {
+        return 0;
+    }
+    let blank_at = |p: usize| r.get(p) == Some(&b'\n') || r.get(p..p + 2) == Some(b"\r\n");
+    let mut n = u64::from(blank_at(0));
+    for i in memchr::memchr_iter(b'\n', r) {
+        n += u64::from(blank_at(i + 1));
+    }
+    n
+}
+
 /// Handles the lines in `block[..end]`, which starts at a line start. Returns the newline count.
 #[allow(clippy::too_many_arguments)]
 fn handle_block(
@@ -372,7 +390,8 @@ fn handle_block(
             let text = strip_cr(&region[s..le]);
             if text.is_empty() {
                 st.blank_lines += 1;
-            } else if text[0] == b'#' {
+            } else if text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text).first() == Some(&b'#') {
+                // (a UTF-8 byte-order mark may precede the first directive)
                 st.directive_lines += 1;
                 emit(s, line_no, &mut next_free);
             } else if is_data(text) {
@@ -391,6 +410,7 @@ fn handle_block(
         }
     }
     let search_from = counted_to;
+    st.blank_lines += count_blank(region, search_from);
     st.directive_lines += pre.candidates(&region[search_from..], cands);
     for &c in cands.iter() {
         let at = search_from + c;
@@ -566,6 +586,51 @@ mod tests {
                 .iter()
                 .any(|l| l.0 == n && l.2 == "#Fields: at the block start")
         );
+    }
+
+    #[test]
+    fn blank_lines_are_counted_anywhere() {
+        let data = b"\r\n#Fields: a\r\n2021-01-01 x\r\n\r\n\n2021-01-02 y\r\n\r\n";
+        let (_, st) = collect(data, &["zzz"]);
+        assert_eq!(st.lines, 7);
+        assert_eq!(st.blank_lines, 4);
+        assert_eq!(st.directive_lines, 1);
+        let (_, st) = collect(b"2021-01-01 x\n\n\n\n2021-01-02 y", &["zzz"]);
+        assert_eq!((st.lines, st.blank_lines), (5, 3));
+    }
+
+    #[test]
+    fn directives_right_after_the_first_data_line_and_at_a_block_start_are_handed_on() {
+        let (lines, st) = collect(
+            b"#Fields: a\n2021-01-01 x\n#Fields: b\n2021-01-02 y\n",
+            &["zzz"],
+        );
+        let nums: Vec<u64> = lines.iter().map(|l| l.0).collect();
+        assert_eq!(nums, vec![1, 2, 3]);
+        assert_eq!(st.directive_lines, 2);
+        let mut data = Vec::new();
+        let mut n = 0u64;
+        while data.len() < BLOCK - 40 {
+            data.extend_from_slice(b"2021-01-01 00:00:00 filler filler filler\n");
+            n += 1;
+        }
+        let directive = format!("#Fields: {}\n", "x".repeat(100));
+        data.extend_from_slice(directive.as_bytes());
+        data.extend_from_slice(b"2021-01-02 00:00:00 needle\n");
+        let (lines, st) = collect(&data, &["needle"]);
+        let nums: Vec<u64> = lines.iter().map(|l| l.0).collect();
+        assert_eq!(nums, vec![1, n + 1, n + 2]);
+        assert_eq!(st.directive_lines, 1);
+        assert_eq!(st.lines, n + 2);
+    }
+
+    #[test]
+    fn a_directive_after_a_byte_order_mark_is_a_directive() {
+        let (_, st) = collect(
+            b"\xEF\xBB\xBF#Software: x\r\n#Fields: a\r\n2021-01-01 x\r\n",
+            &["zzz"],
+        );
+        assert_eq!((st.lines, st.directive_lines), (3, 2));
     }
 
     #[test]

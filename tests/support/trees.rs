@@ -294,7 +294,22 @@ pub fn build_clean(root: &Path) {
         "inetpub/logs/LogFiles/W3SVC1/u_ex201231.log",
         &iis_file(&[
             "2020-12-31 08:00:01 10.20.0.15 GET /owa/ &CorrelationID=<empty>;&cafeReqId=0b6f2c1e-88a4-4d0b-9e3f-5a7d21c4e9ab;&encoding=; 443 - 198.51.100.23 Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64) - 302 0 0 15",
+            // benign look-alikes of the IIS rules: stock logon page and its stylesheet,
+            // a versioned ECP script, Outlook's own autodiscover.json lookup
+            "2020-12-31 08:00:02 10.20.0.15 GET /owa/auth/logon.aspx url=https%3a%2f%2fmail.contoso.com%2fowa%2f&reason=0&CorrelationID=<empty>;&cafeReqId=2b6f2c1e-88a4-4d0b-9e3f-5a7d21c4e9ab; 443 - 198.51.100.23 Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64) - 200 0 0 46",
+            "2020-12-31 08:00:02 10.20.0.15 GET /owa/auth/Current/themes/resources/logon.css &CorrelationID=<empty>;&cafeReqId=3b6f2c1e-88a4-4d0b-9e3f-5a7d21c4e9ab; 443 - 198.51.100.23 Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64) - 200 0 0 0",
+            "2021-01-20 10:12:40 10.20.0.15 GET /ecp/15.1.2106/scripts/abc.js &CorrelationID=<empty>;&cafeReqId=4b6f2c1e-88a4-4d0b-9e3f-5a7d21c4e9ab; 443 CONTOSO\\admin 198.51.100.30 Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64) - 200 0 0 3",
+            "2021-03-01 07:30:00 10.20.0.15 POST /autodiscover/autodiscover.json/v1.0/jdoe@contoso.com Protocol=ActiveSync&RedirectCount=1&CorrelationID=<empty>;&cafeReqId=5b6f2c1e-88a4-4d0b-9e3f-5a7d21c4e9ab; 443 - 198.51.100.24 Outlook-iOS/2.0 - 200 0 0 12",
             "2021-03-15 09:00:01 10.20.0.15 POST /owa/service.svc action=GetItem&CorrelationID=<empty>;&cafeReqId=1b6f2c1e-88a4-4d0b-9e3f-5a7d21c4e9ab; 443 CONTOSO\\jdoe 198.51.100.23 Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64) - 200 0 0 31",
+        ]),
+    );
+    // the back end: an administrator's Exchange Management Shell through the front end
+    write(
+        root,
+        "inetpub/logs/LogFiles/W3SVC2/u_ex201231.log",
+        &iis_file(&[
+            "2020-12-31 09:10:00 10.20.0.15 POST /powershell serializationLevel=Full;ExchClientVer=15.1.2106.2;clientApplication=ManagementShell;TargetServer=;PSVersion=5.1.17763.1 444 CONTOSO\\admin 10.20.0.15 Microsoft+WinRM+Client - 200 0 0 450",
+            "2021-03-15 09:10:00 10.20.0.15 POST /powershell - 444 CONTOSO\\admin 10.20.0.15 Microsoft+WinRM+Client - 200 0 0 120",
         ]),
     );
     write(
@@ -431,8 +446,18 @@ pub fn build_compromised(root: &Path) {
         "inetpub/logs/LogFiles/W3SVC1/u_ex210211.log",
         &iis_file(&[
             "2020-12-31 08:00:01 10.20.0.15 GET /owa/ &CorrelationID=<empty>;&cafeReqId=0b6f2c1e-88a4-4d0b-9e3f-5a7d21c4e9ab;&encoding=; 443 - 198.51.100.23 Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64) - 302 0 0 15",
+            "2021-02-11 04:27:19 10.20.0.15 POST /owa/auth/Current/themes/resources/logon.css &CorrelationID=<empty>;&cafeReqId=0b6f2c1e-88a4-4d0b-9e3f-5a7d21c4e9ab; 443 - 203.0.113.57 Mozilla/5.0+(compatible;+YandexBot/3.0;++http://yandex.com/bots) - 200 0 0 311",
             "2021-02-11 04:29:44 10.20.0.15 POST /ecp/q.js &CorrelationID=<empty>;&cafeReqId=6e1d4a7b-2c90-4f3e-b5d8-19a0c7e4f265; 443 - 203.0.113.57 python-requests/2.25.1 - 241 0 0 57",
             "2021-03-04 22:11:02 10.20.0.15 POST /aspnet_client/system_web/zq7w.aspx - 443 - 203.0.113.88 antSword/v2.1 - 200 0 0 143",
+        ]),
+    );
+    // the back end: the virtual-directory reset forged through the front end (its machine account)
+    write(
+        root,
+        "inetpub/logs/LogFiles/W3SVC2/u_ex210211.log",
+        &iis_file(&[
+            "2020-12-31 09:10:00 10.20.0.15 POST /powershell serializationLevel=Full;ExchClientVer=15.1.2106.2;clientApplication=ManagementShell;TargetServer=;PSVersion=5.1.17763.1 444 CONTOSO\\admin 10.20.0.15 Microsoft+WinRM+Client - 200 0 0 450",
+            "2021-02-11 04:31:20 10.20.0.15 POST /ecp/DDI/DDIService.svc/SetObject schema=ResetOABVirtualDirectory&msExchEcpCanary=VGVzdA&CorrelationID=<empty>;&cafeReqId=7e1d4a7b-2c90-4f3e-b5d8-19a0c7e4f265; 444 CONTOSO\\EX01$ 10.20.0.15 python-requests/2.25.1 - 200 0 0 98",
         ]),
     );
     let mut events = benign_events();
