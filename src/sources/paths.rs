@@ -53,10 +53,11 @@ pub fn windows_path_of(rel: &Path) -> String {
 /// Normalises a Windows path found inside evidence for comparison: quotes stripped, lower case,
 /// `/` to `\`, `\\localhost\c$\` and `\\127.0.0.1\c$\` mapped to `c:\`, `.` and `..` resolved.
 pub fn normalize_windows_path(p: &str) -> String {
-    // One pass can expose more to strip (a quote after a separator, a blank component):
-    // repeat until nothing changes, so that the result is stable (normalising it again is a no-op).
+    // One pass is meant to be idempotent (normalising its output changes nothing); the loop is
+    // a safety net with a small bound, never a way to peel layers one by one (that would be
+    // quadratic on hostile input).
     let mut cur = normalize_once(p);
-    for _ in 0..64 {
+    for _ in 0..4 {
         let next = normalize_once(&cur);
         if next == cur {
             break;
@@ -66,18 +67,28 @@ pub fn normalize_windows_path(p: &str) -> String {
     cur
 }
 
+fn junk(c: char) -> bool {
+    c.is_whitespace() || c == '\'' || c == '"'
+}
+
 fn normalize_once(p: &str) -> String {
-    let t = p.trim().trim_matches(|c| c == '\'' || c == '"').trim();
-    let mut s = t.replace('/', "\\").to_ascii_lowercase();
+    let mut s = p.trim_matches(junk).replace('/', "\\").to_ascii_lowercase();
+    // Any run of leading separators is one UNC marker.
+    if s.starts_with("\\\\") {
+        s = format!("\\\\{}", s.trim_start_matches('\\'));
+    }
     for host in ["\\\\localhost\\", "\\\\127.0.0.1\\", "\\\\?\\"] {
         if let Some(rest) = s.strip_prefix(host) {
             s = rest.replacen('$', ":", 1);
+            if s.starts_with("\\\\") {
+                s = format!("\\\\{}", s.trim_start_matches('\\'));
+            }
             break;
         }
     }
     let unc = s.starts_with("\\\\");
     let mut out: Vec<&str> = Vec::new();
-    for comp in s.split('\\') {
+    for comp in s.split('\\').map(|c| c.trim_matches(junk)) {
         match comp {
             "" | "." => {}
             ".." => {
@@ -111,6 +122,25 @@ mod tests {
         .unwrap();
         assert!(p.ends_with("Program Files/Microsoft/EXCHANGE SERVER/v15/Logging"));
         assert!(resolve_ci(d.path(), "Program Files/nothing").is_none());
+    }
+
+    #[test]
+    fn normalising_is_idempotent_on_fuzzer_finds() {
+        // found by `cargo fuzz run oab_line` (docs/fuzzing.md): blank components at the end
+        let crash =
+            include_bytes!("../../tests/fixtures/fuzz-regressions/oab_line-blank-components.bin");
+        let path = crate::sources::oab::failed_download_path(crash)
+            .expect("the crash input holds the message");
+        for input in [
+            path.as_str(),
+            "a\\ \t\\ '",
+            "\\\\\\\\localhost\\c$\\x",
+            "\\\\localhost\\\\\\c$\\x",
+            " ' .. ' \\b",
+        ] {
+            let once = normalize_windows_path(input);
+            assert_eq!(normalize_windows_path(&once), once, "{input:?}");
+        }
     }
 
     #[test]
