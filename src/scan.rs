@@ -2,6 +2,7 @@
 //! literal prefilter), run the checks on the records that pass, then derive coverage, per-check
 //! status and the verdict.
 
+use crate::detect::webshells;
 use crate::detect::{self, At, Check, Ctx, LOG_CHECKS, Record};
 use crate::model::{
     self, CheckState, CheckStatus, FileProblem, Finding, SourceCoverage, Timestamp, Verdict, Window,
@@ -26,6 +27,8 @@ pub struct ScanOptions {
     pub threads: Option<usize>,
     /// Show a progress bar on stderr (only drawn when stderr is a terminal).
     pub progress: bool,
+    /// The file scan of the web folders (webshells, indicators, heuristics).
+    pub files: webshells::FileScanOptions,
 }
 
 /// The scan parameters as recorded in reports.
@@ -38,6 +41,7 @@ pub struct ScanParams {
     pub window: Window,
     pub host: Option<String>,
     pub threads: usize,
+    pub files: webshells::FileScanParams,
 }
 
 /// Totals of what was read.
@@ -124,8 +128,10 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
             ));
         }
     };
+    let prepared = webshells::prepare(&opts.files).map_err(ScanError)?;
     let ctx = Ctx {
         install_windows_path: plan.install.as_ref().map(|i| i.windows_path.clone()),
+        extra_ips: prepared.indicators.ips.clone(),
     };
     let prefilters = Prefilters::new();
     let pool = rayon::ThreadPoolBuilder::new()
@@ -153,7 +159,28 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     });
     bar.finish_and_clear();
 
-    let mut result = assemble(opts, plan, outcomes, threads, started);
+    // The file scan (webshells and artefacts), over everything but the logs read above.
+    let logs_read: std::collections::HashSet<PathBuf> = plan
+        .files
+        .iter()
+        .filter(|f| {
+            !matches!(
+                f.kind,
+                SourceKind::Text | SourceKind::Binary | SourceKind::Utf16Text
+            )
+        })
+        .map(|f| f.path.clone())
+        .collect();
+    let web_plan = webshells::plan(
+        plan.root.as_deref(),
+        plan.install.as_ref().map(|i| i.dir.as_path()),
+        &opts.logs,
+        opts.files.full,
+        &logs_read,
+    );
+    let web = pool.install(|| webshells::scan(&prepared, web_plan, opts.window));
+
+    let mut result = assemble(opts, plan, outcomes, threads, started, (prepared, web));
     result.elapsed_ms = clock.elapsed().as_millis() as u64;
     Ok(result)
 }
@@ -462,6 +489,7 @@ fn assemble(
     outcomes: Vec<FileOutcome>,
     threads: usize,
     started: Timestamp,
+    (prepared, web): (webshells::Prepared, webshells::Outcome),
 ) -> ScanResult {
     let Plan {
         root,
@@ -578,6 +606,13 @@ fn assemble(
         },
     };
 
+    // Webshells and artefacts.
+    totals.files += web.files;
+    totals.bytes += web.bytes;
+    problems.extend(prepared.problems);
+    notes.extend(prepared.notes);
+    let web_checks = web.merge_into(&mut findings, &mut coverage, &mut notes);
+
     findings.sort_by(|a, b| {
         (a.time, &a.source.path, a.source.line, a.source.record_id).cmp(&(
             b.time,
@@ -591,6 +626,7 @@ fn assemble(
         .map(|c| check_status(c.info(), &coverage, &findings, opts.window))
         .collect();
     checks.push(files_status);
+    checks.extend(web_checks);
     let verdict = model::decide(&findings, &checks);
 
     let (host, host_source) = match &opts.host {
@@ -633,6 +669,7 @@ fn assemble(
             window: opts.window,
             host: opts.host.clone(),
             threads,
+            files: prepared.params,
         },
         install,
         verdict,

@@ -104,6 +104,7 @@ mod tests {
     fn run(line: &str, install: Option<&str>) -> Vec<Finding> {
         let ctx = Ctx {
             install_windows_path: install.map(str::to_string),
+            ..Default::default()
         };
         let at = At {
             path: "oab.log",

@@ -8,6 +8,7 @@ pub mod cve_2021_26858;
 pub mod cve_2021_27065;
 pub mod like;
 pub mod suspicious_files;
+pub mod webshells;
 
 use crate::model::{Class, Evidence, Finding, Severity, Timestamp};
 use crate::sources::ecp::EcpRecord;
@@ -53,6 +54,8 @@ pub struct At<'a> {
 pub struct Ctx {
     /// Exchange install path as logs write it, e.g. `C:\Program Files\Microsoft\Exchange Server\V15\`.
     pub install_windows_path: Option<String>,
+    /// IP addresses from the user's indicator files (`--ioc`), for the log checks.
+    pub extra_ips: Vec<String>,
 }
 
 /// A log check.

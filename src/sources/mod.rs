@@ -10,6 +10,7 @@ pub mod httpproxy;
 pub mod lines;
 pub mod oab;
 pub mod paths;
+pub mod webfiles;
 
 use serde::Serialize;
 use std::fs::File;
