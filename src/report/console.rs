@@ -195,6 +195,12 @@ pub fn render(scan: &ScanResult, color: bool) -> String {
             p.c("33", "missing")
         } else if g.files == 0 {
             p.c("33", "empty")
+        } else if g.kind == "files" {
+            format!(
+                "{} file(s), {:.1} MiB scanned",
+                g.files,
+                g.bytes as f64 / 1_048_576.0
+            )
         } else {
             format!("{} file(s), {} records, {}", g.files, g.records, span)
         };

@@ -85,13 +85,13 @@ pub fn inspect(
     let mut out = Vec::new();
     let page = is_page(name);
     let lower = name.to_ascii_lowercase();
+    let top_level = !in_zone.contains('/');
     if page && matches!(zone, Zone::OwaAuth | Zone::EcpAuth) {
         let (list, folder) = if zone == Zone::OwaAuth {
             (&*STOCK_OWA, "owa\\auth")
         } else {
             (&*STOCK_ECP, "ecp\\auth")
         };
-        let top_level = !in_zone.contains('/');
         let is_stock = top_level && list.contains(&lower);
         if !is_stock {
             let near = list

@@ -229,7 +229,7 @@ fn hex(bytes: &[u8]) -> String {
 /// as `\xNN`.
 pub fn printable(data: &[u8]) -> String {
     let wide = data.len() >= 4
-        && data.len() % 2 == 0
+        && data.len().is_multiple_of(2)
         && data
             .chunks(2)
             .all(|c| c[1] == 0 && (0x20..0x7f).contains(&c[0]));
@@ -382,7 +382,13 @@ fn scan_one(
         .iter()
         .filter(|n| n.matches(&f.rel, f.zone, &f.in_zone, rooted))
         .collect();
-    let hints = heuristics::inspect(f.zone, &f.in_zone, &name, buf, m.modified, window);
+    // the path inside the zone as found on disk (in_zone is lower case)
+    let shown_in_zone = f
+        .rel
+        .get(f.rel.len().saturating_sub(f.in_zone.len())..)
+        .filter(|s| s.eq_ignore_ascii_case(&f.in_zone))
+        .unwrap_or(&f.in_zone);
+    let hints = heuristics::inspect(f.zone, shown_in_zone, &name, buf, m.modified, window);
     if matches.is_empty() && hash_hits.is_empty() && name_hits.is_empty() && hints.is_empty() {
         return r;
     }
@@ -567,6 +573,12 @@ impl Outcome {
                 !dup
             })
             .collect();
+        // Optional folders (C:\root) are listed only when present.
+        let shown: Vec<bool> = self
+            .locations
+            .iter()
+            .map(|l| l.required || !l.dirs.is_empty() || self.loose)
+            .collect();
         let mut groups: Vec<SourceCoverage> = self
             .locations
             .iter()
@@ -605,6 +617,11 @@ impl Outcome {
                 None => groups[0].problems.push(p),
             }
         }
+        let mut i = 0;
+        groups.retain(|_| {
+            i += 1;
+            shown[i - 1]
+        });
         let missing: Vec<String> = self
             .locations
             .iter()
