@@ -432,3 +432,35 @@ fn file_scan_usage_errors_exit_2() {
             .code(2);
     }
 }
+
+#[test]
+fn links_are_listed_not_followed_and_not_a_gap() {
+    let d = tempfile::tempdir().unwrap();
+    trees::build_clean(d.path());
+    let outside = tempfile::tempdir().unwrap();
+    write(outside.path(), "shell.aspx", &sample("tiny_jscript.aspx"));
+    // like ProgramData's "Application Data" junction on a mounted image
+    std::os::unix::fs::symlink(
+        outside.path(),
+        d.path().join("ProgramData/Application Data"),
+    )
+    .unwrap();
+    let (_, r, _) = scan(&[d.path().to_str().unwrap()]);
+    // (suspicious-files, an older check, still counts the link as a gap)
+    assert!(
+        findings(&r, "webshell-yara").is_empty(),
+        "the link was not followed"
+    );
+    assert_eq!(check(&r, "webshell-yara")["state"], "ran");
+    let g = r["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["label"] == "Files/ProgramData")
+        .unwrap();
+    assert!(
+        g["problems"]
+            .to_string()
+            .contains("symbolic link not followed")
+    );
+}
