@@ -289,6 +289,7 @@ fn stix_and_text_indicators() {
     assert!(notes.contains("ips.txt: 1 indicator(s) loaded"), "{notes}");
 }
 
+#[cfg(unix)]
 #[test]
 fn huge_file_is_capped_not_fatal_and_unreadable_files_are_listed() {
     let d = tempfile::tempdir().unwrap();
@@ -433,6 +434,7 @@ fn file_scan_usage_errors_exit_2() {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn links_are_listed_not_followed_and_not_a_gap() {
     let d = tempfile::tempdir().unwrap();

@@ -228,6 +228,7 @@ fn printable_text() {
     assert_eq!(printable(b"\x00\x82<%"), "\\x00\\x82<%");
 }
 
+#[cfg(unix)]
 #[test]
 fn size_cap_and_unreadable_file() {
     let d = tempfile::tempdir().unwrap();
