@@ -90,6 +90,48 @@ pub struct ScanArgs {
     /// its file check). Logs that no selected check reads are not read.
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
     pub checks: Vec<String>,
+    #[command(flatten)]
+    pub files: FileArgs,
+}
+
+/// The file scan (webshells and artefacts in the web folders).
+#[derive(Args, Debug)]
+pub struct FileArgs {
+    /// Scan every file under ROOT for webshells, not only the web folders, Temp and ProgramData.
+    #[arg(long)]
+    pub full: bool,
+    /// Scan (and hash) files up to this size; larger ones are scanned in their first part and
+    /// reported. In MiB, or with a unit: 512K, 32M, 1G.
+    #[arg(long, default_value = "32M", value_name = "SIZE")]
+    pub max_file_size: String,
+    /// More YARA rules: a .yar/.yara file or a folder of them (repeatable). A file that does not
+    /// compile is reported and skipped; the others and the built-in rules still run.
+    #[arg(long, value_name = "PATH")]
+    pub yara: Vec<PathBuf>,
+    /// More indicators: a text file (one SHA-256/MD5 hash, IP address, or file name/path per
+    /// line, # comments) or a STIX 2.1 bundle (JSON) (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub ioc: Vec<PathBuf>,
+}
+
+/// Parses a size: plain number = MiB; suffixes K, M, G (binary), optional B/iB.
+pub fn parse_size(s: &str) -> Option<u64> {
+    let t = s.trim().to_ascii_uppercase();
+    let t = t.trim_end_matches("IB").trim_end_matches('B');
+    let (num, mult) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        None => (t, 1u64 << 20),
+        Some((i, _)) => {
+            let m = match &t[i..] {
+                "K" => 1u64 << 10,
+                "M" => 1 << 20,
+                "G" => 1 << 30,
+                _ => return None,
+            };
+            (&t[..i], m)
+        }
+    };
+    let n: u64 = num.parse().ok()?;
+    n.checked_mul(mult).filter(|v| *v > 0)
 }
 
 impl ScanArgs {
@@ -133,6 +175,12 @@ impl ScanArgs {
         if self.threads == Some(0) {
             return Err("--threads must be at least 1".into());
         }
+        let max_file_size = parse_size(&self.files.max_file_size).ok_or_else(|| {
+            format!(
+                "--max-file-size {}: not a size (use 32, 32M, 512K or 1G)",
+                self.files.max_file_size
+            )
+        })?;
         Ok(ScanOptions {
             root: self.root.clone(),
             logs: self.logs.clone(),
@@ -142,6 +190,12 @@ impl ScanArgs {
             threads: self.threads,
             progress: !self.no_progress && !self.quiet,
             checks,
+            files: crate::detect::webshells::FileScanOptions {
+                full: self.files.full,
+                max_file_size,
+                yara: self.files.yara.clone(),
+                ioc: self.files.ioc.clone(),
+            },
         })
     }
 }

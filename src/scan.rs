@@ -2,6 +2,7 @@
 //! literal prefilter), run the checks on the records that pass, then derive coverage, per-check
 //! status and the verdict.
 
+use crate::detect::webshells;
 use crate::detect::{self, At, Check, Ctx, LOG_CHECKS, Record};
 use crate::model::{
     self, CheckState, CheckStatus, FileProblem, Finding, SourceCoverage, Timestamp, Verdict, Window,
@@ -26,6 +27,8 @@ pub struct ScanOptions {
     pub threads: Option<usize>,
     /// Show a progress bar on stderr (only drawn when stderr is a terminal).
     pub progress: bool,
+    /// The file scan of the web folders (webshells, indicators, heuristics).
+    pub files: webshells::FileScanOptions,
     /// Check ids to run (`None`: all). Sources no selected check reads are not read at all.
     pub checks: Option<Vec<String>>,
 }
@@ -52,8 +55,12 @@ pub const TPL_CHECKS: [&str; 5] = [
 pub fn all_check_ids() -> Vec<&'static str> {
     let mut v: Vec<&'static str> = LOG_CHECKS.iter().map(|c| c.info().id).collect();
     v.push(detect::suspicious_files::ID);
+    v.extend(WEB_CHECKS);
     v
 }
+
+/// The file-scan check ids.
+const WEB_CHECKS: [&str; 3] = [webshells::YARA_ID, webshells::IOC_ID, webshells::HEUR_ID];
 
 /// The scan parameters as recorded in reports.
 #[derive(Clone, Debug, Serialize)]
@@ -65,14 +72,19 @@ pub struct ScanParams {
     pub window: Window,
     pub host: Option<String>,
     pub threads: usize,
+    pub files: webshells::FileScanParams,
 }
 
 /// Totals of what was read.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Totals {
+    /// Log files read, their bytes and data records.
     pub files: u64,
     pub bytes: u64,
     pub records: u64,
+    /// Files read by the file scan (a loose file can be read by both passes).
+    pub scanned_files: u64,
+    pub scanned_bytes: u64,
 }
 
 /// Everything a scan found and saw; the input of every report.
@@ -151,9 +163,10 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
             ));
         }
     };
+    let prepared = webshells::prepare(&opts.files).map_err(ScanError)?;
     let ctx = Ctx {
         install_windows_path: plan.install.as_ref().map(|i| i.windows_path.clone()),
-        ..Ctx::default()
+        extra_ips: prepared.indicators.ips.clone(),
     };
     let prefilters = Prefilters::new(opts, &ctx);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -185,7 +198,30 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     });
     bar.finish_and_clear();
 
-    let mut result = assemble(opts, plan, outcomes, threads, started);
+    // The file scan (webshells and artefacts), over everything but the logs read above.
+    let logs_read: std::collections::HashSet<PathBuf> = plan
+        .files
+        .iter()
+        .filter(|f| {
+            !matches!(
+                f.kind,
+                SourceKind::Text | SourceKind::Binary | SourceKind::Utf16Text
+            )
+        })
+        .map(|f| f.path.clone())
+        .collect();
+    // None of the file checks selected (`--checks`): nothing to plan, nothing read.
+    let web_selected = WEB_CHECKS.iter().any(|id| opts.selected(id));
+    let web_plan = webshells::plan(
+        plan.root.as_deref().filter(|_| web_selected),
+        plan.install.as_ref().map(|i| i.dir.as_path()),
+        if web_selected { &opts.logs } else { &[] },
+        opts.files.full,
+        &logs_read,
+    );
+    let web = pool.install(|| webshells::scan(&prepared, web_plan, opts.window));
+
+    let mut result = assemble(opts, plan, outcomes, threads, started, (prepared, web));
     result.elapsed_ms = clock.elapsed().as_millis() as u64;
     Ok(result)
 }
@@ -560,6 +596,7 @@ fn assemble(
     outcomes: Vec<FileOutcome>,
     threads: usize,
     started: Timestamp,
+    (prepared, web): (webshells::Prepared, webshells::Outcome),
 ) -> ScanResult {
     let Plan {
         root,
@@ -680,6 +717,17 @@ fn assemble(
         },
     };
 
+    // Webshells and artefacts.
+    totals.scanned_files += web.files;
+    totals.scanned_bytes += web.bytes;
+    problems.extend(prepared.problems);
+    notes.extend(prepared.notes);
+    let mut web_checks = web.merge_into(&mut findings, &mut coverage, &mut notes);
+    for c in web_checks.iter_mut().filter(|c| !opts.selected(c.check)) {
+        *c = not_selected(c.check, c.title);
+    }
+    findings.retain(|f| opts.selected(f.check));
+
     findings.sort_by(|a, b| {
         (a.time, &a.source.path, a.source.line, a.source.record_id).cmp(&(
             b.time,
@@ -696,6 +744,7 @@ fn assemble(
         })
         .collect();
     checks.push(files_status);
+    checks.extend(web_checks);
     let verdict = model::decide(&findings, &checks);
 
     let (host, host_source) = match &opts.host {
@@ -738,6 +787,7 @@ fn assemble(
             window: opts.window,
             host: opts.host.clone(),
             threads,
+            files: prepared.params,
         },
         install,
         verdict,

@@ -162,10 +162,12 @@ fn rel_for(scan: &ScanResult, source: &Path) -> String {
 }
 
 /// Every file behind a finding, once, with the findings that reference it (in path order).
+/// Findings of severity `info` (listed for completeness, e.g. allowlisted archives or stock pages
+/// modified inside an open window) do not make a file evidence on their own.
 pub fn plan(scan: &ScanResult) -> Vec<Item> {
     let mut by_path: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for f in &scan.findings {
-        if f.source.path.is_empty() {
+        if f.source.path.is_empty() || f.severity == crate::model::Severity::Info {
             continue;
         }
         let ids = by_path.entry(f.source.path.as_str()).or_default();

@@ -11,6 +11,7 @@ pub mod like;
 pub mod rps_cat;
 pub mod suspicious_files;
 pub mod web_rules;
+pub mod webshells;
 
 use crate::model::{Class, Evidence, Finding, Severity, Timestamp};
 use crate::sources::ecp::EcpRecord;

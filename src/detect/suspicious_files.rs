@@ -13,7 +13,8 @@ pub const TITLE: &str = "LSASS dumps and staging archives (Test-ProxyLogon's oth
 
 static ALLOWLIST: &str = include_str!("../../rules/archive_allowlist.tsv");
 
-fn allowlisted(rel: &str) -> Option<&'static str> {
+/// The allowlist entry a path (relative to the root, `/`-separated) matches, if any.
+pub(crate) fn allowlisted(rel: &str) -> Option<&'static str> {
     ALLOWLIST
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())

@@ -105,10 +105,12 @@ pub fn render(scan: &ScanResult, color: bool) -> String {
     );
     let _ = writeln!(
         s,
-        "  read {} files, {:.1} MiB, {} records in {:.2} s",
+        "  read {} log files ({:.1} MiB, {} records) and scanned {} files ({:.1} MiB) in {:.2} s",
         scan.totals.files,
         scan.totals.bytes as f64 / 1_048_576.0,
         scan.totals.records,
+        scan.totals.scanned_files,
+        scan.totals.scanned_bytes as f64 / 1_048_576.0,
         scan.elapsed_ms as f64 / 1000.0
     );
     if !scan.builds_seen.is_empty() {
@@ -196,6 +198,12 @@ pub fn render(scan: &ScanResult, color: bool) -> String {
             p.c("33", "missing")
         } else if g.files == 0 {
             p.c("33", "empty")
+        } else if g.kind == "files" {
+            format!(
+                "{} file(s), {:.1} MiB scanned",
+                g.files,
+                g.bytes as f64 / 1_048_576.0
+            )
         } else {
             format!("{} file(s), {} records, {}", g.files, g.records, span)
         };

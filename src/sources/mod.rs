@@ -11,6 +11,7 @@ pub mod lines;
 pub mod oab;
 pub mod paths;
 pub mod w3c;
+pub mod webfiles;
 
 use serde::Serialize;
 use std::fs::File;

@@ -207,7 +207,126 @@ pub fn app_event(
     }
 }
 
+/// The web folders the file scan reads, with stock-looking harmless files (names from the
+/// field guide's stock lists; contents invented and inert).
+fn web_folders(root: &Path) {
+    let fe = format!("{X}/FrontEnd/HttpProxy");
+    let page = |inherits: &str, body: &str| {
+        format!(
+            "<%@ Page Language=\"C#\" AutoEventWireup=\"false\" Inherits=\"Microsoft.Exchange.HttpProxy.{inherits}\" %>\r\n<!DOCTYPE html>\r\n<html><head><title>Outlook</title></head>\r\n<body>{body}</body></html>\r\n"
+        )
+    };
+    write(
+        root,
+        &format!("{fe}/owa/auth/logon.aspx"),
+        page(
+            "Logon",
+            "<form action=\"/owa/auth.owa\" method=\"POST\"><input name=\"username\"/></form>",
+        )
+        .as_bytes(),
+    );
+    write(
+        root,
+        &format!("{fe}/owa/auth/errorFE.aspx"),
+        page("ErrorFE", "Something went wrong.").as_bytes(),
+    );
+    write(
+        root,
+        &format!("{fe}/owa/auth/Current/themes/resources/logon.css"),
+        b"body { font-family: 'Segoe UI'; }\r\n",
+    );
+    write(
+        root,
+        &format!("{fe}/owa/auth/15.1.2106/scripts/premium/flogon.js"),
+        b"function clkLgn() { return true; }\r\n",
+    );
+    write(
+        root,
+        &format!("{fe}/ecp/auth/TimeoutLogout.aspx"),
+        page("TimeoutLogout", "Your session has ended.").as_bytes(),
+    );
+    write(
+        root,
+        &format!("{fe}/OAB/web.config"),
+        b"<?xml version=\"1.0\"?>\r\n<configuration />\r\n",
+    );
+    write(
+        root,
+        &format!("{X}/ClientAccess/Owa/web.config"),
+        b"<?xml version=\"1.0\"?>\r\n<configuration />\r\n",
+    );
+    write(
+        root,
+        "inetpub/wwwroot/iisstart.htm",
+        b"<html><body>IIS</body></html>\r\n",
+    );
+    write(
+        root,
+        "inetpub/wwwroot/aspnet_client/system_web/4_0_30319/WebUIValidation.js",
+        b"var Page_ValidationVer = \"125\";\r\n",
+    );
+    write(
+        root,
+        "Windows/Microsoft.NET/Framework64/v4.0.30319/Temporary ASP.NET Files/root/4f2a1c3b/8e7d6c5b/hash/hash.web",
+        b"7d1e9c2b4a6f8e03",
+    );
+}
+
+/// The file the OAB generator wrote in the compromised example (its log names it): a text dump
+/// of the OAB virtual directory whose `ExternalUrl` carries a server-side script block, the
+/// shape CVE-2021-26858/27065 left behind. Defanged: the script's body is empty, so the file
+/// runs nothing and does not look like a China Chopper shell to antivirus; exhunt's
+/// EXH_OAB_VDir_Dump_Script rule recognises the dump by its structure. Assembled from fragments
+/// so that this source file does not itself match the rule.
+pub fn oab_dump_shell() -> Vec<u8> {
+    let url = ["Exter", "nalUrl"].concat();
+    let iurl = ["Inter", "nalUrl"].concat();
+    let auth = ["InternalAuthen", "ticationMethods"].concat();
+    let ept = ["ExtendedProtection", "TokenChecking"].concat();
+    let tag = ["<scr", "ipt language=\"JScript\" run", "at=\"server\">"].concat();
+    let end = ["</scr", "ipt>"].concat();
+    let rows: Vec<(String, String)> = vec![
+        ("Name".into(), "OAB (Default Web Site)".into()),
+        ("PollInterval".into(), "720".into()),
+        ("OfflineAddressBooks".into(), String::new()),
+        ("RequireSSL".into(), "False".into()),
+        ("BasicAuthentication".into(), "False".into()),
+        ("WindowsAuthentication".into(), "True".into()),
+        ("OAuthAuthentication".into(), "True".into()),
+        (
+            "MetabasePath".into(),
+            "IIS://EX01.contoso.local/W3SVC/1/ROOT/OAB".into(),
+        ),
+        (
+            "Path".into(),
+            "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\FrontEnd\\HttpProxy\\OAB".into(),
+        ),
+        (ept, "None".into()),
+        ("ExtendedProtectionFlags".into(), String::new()),
+        ("Server".into(), "EX01".into()),
+        (iurl, "https://ex01.contoso.local/OAB".into()),
+        (auth, "{WindowsIntegrated, OAuth}".into()),
+        (url, format!("http://k/{tag}function Page_Load(){{}}{end}")),
+        (
+            "ExternalAuthenticationMethods".into(),
+            "{WindowsIntegrated, OAuth}".into(),
+        ),
+        (
+            "AdminDisplayVersion".into(),
+            "Version 15.1 (Build 2106.2)".into(),
+        ),
+        ("Identity".into(), "EX01\\OAB (Default Web Site)".into()),
+    ];
+    let mut s = String::from("\r\n");
+    for (k, v) in rows {
+        s.push_str(&format!("{k:<32}: {v}\r\n"));
+    }
+    s.push_str("\r\n\r\n");
+    s.into_bytes()
+}
+
 fn common_benign(root: &Path) {
+    web_folders(root);
     for (i, (proto, stem)) in PROTOCOLS.iter().enumerate() {
         let n = i as u64 * 1000;
         let mut lines = benign(n, "2020-12-31", proto, stem, 6);
@@ -472,6 +591,11 @@ pub fn build_compromised(root: &Path) {
     dump.resize(64, 0);
     write(root, "Windows/Temp/lsass.dmp", &dump);
     // an empty ZIP archive (end-of-central-directory record only)
+    write(
+        root,
+        "inetpub/wwwroot/aspnet_client/system_web/zq7w.aspx",
+        &oab_dump_shell(),
+    );
     let mut zip = b"PK\x05\x06".to_vec();
     zip.resize(22, 0);
     write(root, "ProgramData/it.zip", &zip);

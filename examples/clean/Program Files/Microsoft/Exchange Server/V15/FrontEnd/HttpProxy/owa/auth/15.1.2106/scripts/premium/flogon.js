@@ -1,0 +1,1 @@
+function clkLgn() { return true; }

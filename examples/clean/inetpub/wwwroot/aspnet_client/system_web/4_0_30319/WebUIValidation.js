@@ -1,0 +1,1 @@
+var Page_ValidationVer = "125";
