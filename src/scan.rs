@@ -532,6 +532,7 @@ fn assemble(
             CheckStatus {
                 check: detect::suspicious_files::ID,
                 title: detect::suspicious_files::TITLE,
+                required: true,
                 state: if missing.is_empty() && out.problems.is_empty() {
                     CheckState::Ran
                 } else {
@@ -563,6 +564,7 @@ fn assemble(
         None => CheckStatus {
             check: detect::suspicious_files::ID,
             title: detect::suspicious_files::TITLE,
+            required: true,
             state: CheckState::Skipped,
             reason: Some(
                 "loose log files were given (--logs), not a system drive: no folders to search"
@@ -725,6 +727,7 @@ fn check_status(
     CheckStatus {
         check: info.id,
         title: info.title,
+        required: info.required,
         state,
         reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
         sources,

@@ -21,6 +21,7 @@ pub static INFO: CheckInfo = CheckInfo {
         "UMWorkerProcess",
         "InvalidCastException",
     ],
+    required: true,
 };
 
 fn fields(e: &EvtxEvent) -> Vec<(String, String)> {

@@ -23,6 +23,7 @@ pub static INFO: CheckInfo = CheckInfo {
     sources: &[SourceKind::OabGenerator, SourceKind::Text],
     coverage: &["OABGeneratorLog"],
     literals: &[LITERAL],
+    required: true,
 };
 
 static ANY_TIME: LazyLock<Regex> = LazyLock::new(|| {

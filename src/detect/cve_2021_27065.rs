@@ -24,6 +24,7 @@ pub static INFO: CheckInfo = CheckInfo {
     sources: &[SourceKind::HttpProxy, SourceKind::EcpServer],
     coverage: &["HttpProxy/Ecp", "ECP/Server"],
     literals: &["VirtualDirectory"],
+    required: true,
 };
 
 static RESET_VDIR: LazyLock<Regex> =

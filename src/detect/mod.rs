@@ -6,8 +6,10 @@ pub mod cve_2021_26855;
 pub mod cve_2021_26857;
 pub mod cve_2021_26858;
 pub mod cve_2021_27065;
+pub mod exchange_cmdlets;
 pub mod like;
 pub mod suspicious_files;
+pub mod table;
 
 use crate::model::{Class, Evidence, Finding, Severity, Timestamp};
 use crate::sources::ecp::EcpRecord;
@@ -26,6 +28,12 @@ pub struct CheckInfo {
     pub coverage: &'static [&'static str],
     /// A record holding none of these (ASCII case-insensitive) is never parsed for this check.
     pub literals: &'static [&'static str],
+    /// Whether the verdict needs this check: a required check that could not run over the window
+    /// (`no-data`, `partial`) makes a server without findings `inconclusive`. An optional check
+    /// reads logs many servers or collections lack (Sysmon, process auditing, the cmdlet log); it
+    /// shows its state like any other and its findings count in full, but its gaps never make the
+    /// verdict inconclusive. Test-ProxyLogon's four checks are required.
+    pub required: bool,
 }
 
 /// A record handed to checks, typed by its source.
@@ -67,6 +75,7 @@ pub static LOG_CHECKS: &[&dyn Check] = &[
     &cve_2021_26857::Cve202126857,
     &cve_2021_26858::Cve202126858,
     &cve_2021_27065::Cve202127065,
+    &exchange_cmdlets::ExchangeCmdlets,
 ];
 
 /// The literals every check reading `kind` needs.

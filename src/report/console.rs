@@ -155,11 +155,13 @@ pub fn render(scan: &ScanResult, color: bool) -> String {
         if scanners > 0 {
             extra = format!(", {scanners} scanner probe(s)");
         }
+        let optional = if c.required { "" } else { " (optional)" };
         let _ = writeln!(
             s,
-            "{} [{}] {} - {}{}",
+            "{} [{}]{} {} - {}{}",
             p.c("1", c.check),
             state,
+            optional,
             c.title,
             summary,
             extra
