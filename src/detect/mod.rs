@@ -8,6 +8,7 @@ pub mod cve_2021_26858;
 pub mod cve_2021_27065;
 pub mod exchange_cmdlets;
 pub mod like;
+pub mod process_evidence;
 pub mod suspicious_files;
 pub mod table;
 
@@ -76,6 +77,7 @@ pub static LOG_CHECKS: &[&dyn Check] = &[
     &cve_2021_26858::Cve202126858,
     &cve_2021_27065::Cve202127065,
     &exchange_cmdlets::ExchangeCmdlets,
+    &process_evidence::ProcessEvidence,
 ];
 
 /// The literals every check reading `kind` needs.
