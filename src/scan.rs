@@ -66,6 +66,8 @@ pub struct ScanResult {
     pub notes: Vec<String>,
     /// Exchange builds seen in the logs (HttpProxy version columns).
     pub builds_seen: Vec<String>,
+    /// The earliest and latest of them, and whether the latest holds each chain's fix.
+    pub build_assessment: Option<detect::patch_level::BuildAssessment>,
     pub started: Timestamp,
     pub elapsed_ms: u64,
     pub totals: Totals,
@@ -155,8 +157,15 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     bar.finish_and_clear();
 
     let mut result = assemble(opts, plan, outcomes, threads, started);
+    post_process(&mut result);
     result.elapsed_ms = clock.elapsed().as_millis() as u64;
     Ok(result)
+}
+
+/// Analysis over the findings of every check: the patch level each hit met, the builds seen.
+fn post_process(result: &mut ScanResult) {
+    detect::patch_level::annotate(&mut result.findings);
+    result.build_assessment = detect::patch_level::assess(&result.builds_seen);
 }
 
 fn progress_bar(enabled: bool, total: u64) -> indicatif::ProgressBar {
@@ -642,6 +651,7 @@ fn assemble(
         problems,
         notes,
         builds_seen: builds,
+        build_assessment: None,
         started,
         elapsed_ms: 0,
         totals,

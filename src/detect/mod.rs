@@ -8,6 +8,7 @@ pub mod cve_2021_26858;
 pub mod cve_2021_27065;
 pub mod exchange_cmdlets;
 pub mod like;
+pub mod patch_level;
 pub mod process_evidence;
 pub mod suspicious_files;
 pub mod table;

@@ -3,6 +3,7 @@
 //! [`terminal`] so that log content cannot drive the responder's terminal.
 
 use super::sanitize::terminal;
+use crate::detect::patch_level::Patched;
 use crate::model::{CheckState, Class, Finding, Severity, Verdict};
 use crate::scan::ScanResult;
 use std::fmt::Write;
@@ -116,6 +117,32 @@ pub fn render(scan: &ScanResult, color: bool) -> String {
             s,
             "  Exchange builds in the logs: {}",
             terminal(&scan.builds_seen.join(", "))
+        );
+    }
+    if let Some(a) = &scan.build_assessment {
+        let cu = a
+            .latest_cu
+            .as_deref()
+            .map(|c| format!(" ({c})"))
+            .unwrap_or_default();
+        let chains: Vec<String> = a
+            .chains
+            .iter()
+            .map(|c| {
+                let word = match c.latest_patched {
+                    Patched::Yes => p.c("32", "patched"),
+                    Patched::No => p.c("1;31", "NOT patched"),
+                    Patched::Unknown => p.c("33", "unknown"),
+                };
+                format!("{} {word}", c.chain)
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "  latest build {}{}: {}",
+            terminal(&a.latest),
+            terminal(&cu),
+            chains.join("; ")
         );
     }
     let _ = writeln!(s);
