@@ -2,7 +2,8 @@
 //!
 //! Data flows one way: [`sources`] find artefacts under a root and yield typed records,
 //! [`detect`] turns records into [`model::Finding`]s, [`scan`] runs the whole pass and derives
-//! coverage and the verdict, and [`report`] writes the result in each output format.
+//! coverage and the verdict, [`timeline`] pivots on the attackers' findings and builds one UTC
+//! timeline, and [`report`] writes the result in each output format.
 
 pub mod cli;
 pub mod detect;
@@ -10,6 +11,7 @@ pub mod model;
 pub mod report;
 pub mod scan;
 pub mod sources;
+pub mod timeline;
 
 /// The tool's version, recorded in every report.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

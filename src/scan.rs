@@ -8,6 +8,7 @@ use crate::model::{
 };
 use crate::sources::discover::{self, Install, Plan};
 use crate::sources::{SourceFile, SourceKind, ecp, evtx, httpproxy, lines, open_read_only};
+use crate::timeline;
 use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -68,6 +69,13 @@ pub struct ScanResult {
     pub builds_seen: Vec<String>,
     /// The earliest and latest of them, and whether the latest holds each chain's fix.
     pub build_assessment: Option<detect::patch_level::BuildAssessment>,
+    /// The pivot values taken from the findings and what the sweep for them read.
+    pub pivot: timeline::PivotReport,
+    /// Per attacker IP: first and last seen, requests, statuses, what it hit, which findings.
+    pub attacker_ips: Vec<timeline::pivot::IpSummary>,
+    /// The timeline (findings and swept lines), written as `timeline.csv` / `timeline.jsonl`.
+    #[serde(skip)]
+    pub timeline: Vec<timeline::TimelineEvent>,
     pub started: Timestamp,
     pub elapsed_ms: u64,
     pub totals: Totals,
@@ -156,16 +164,36 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     });
     bar.finish_and_clear();
 
+    let text_files: Vec<SourceFile> = plan
+        .files
+        .iter()
+        .filter(|f| timeline::sweep::reads(f.kind))
+        .cloned()
+        .collect();
+    let kinds: HashMap<String, SourceKind> = plan
+        .files
+        .iter()
+        .map(|f| (f.path.display().to_string(), f.kind))
+        .collect();
     let mut result = assemble(opts, plan, outcomes, threads, started);
-    post_process(&mut result);
+    pool.install(|| post_process(&mut result, &text_files, &kinds));
     result.elapsed_ms = clock.elapsed().as_millis() as u64;
     Ok(result)
 }
 
-/// Analysis over the findings of every check: the patch level each hit met, the builds seen.
-fn post_process(result: &mut ScanResult) {
+/// Analysis over the findings of every check: the patch level each hit met, the builds seen, and
+/// the pivot sweep and timeline (one more pass over the text logs, only when findings give pivots).
+fn post_process(
+    result: &mut ScanResult,
+    text_files: &[SourceFile],
+    kinds: &HashMap<String, SourceKind>,
+) {
     detect::patch_level::annotate(&mut result.findings);
     result.build_assessment = detect::patch_level::assess(&result.builds_seen);
+    let t = timeline::run(&result.host, &result.findings, text_files, kinds);
+    result.timeline = t.events;
+    result.pivot = t.pivot;
+    result.attacker_ips = t.ips;
 }
 
 fn progress_bar(enabled: bool, total: u64) -> indicatif::ProgressBar {
@@ -652,6 +680,9 @@ fn assemble(
         notes,
         builds_seen: builds,
         build_assessment: None,
+        pivot: Default::default(),
+        attacker_ips: Vec::new(),
+        timeline: Vec::new(),
         started,
         elapsed_ms: 0,
         totals,

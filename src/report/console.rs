@@ -58,6 +58,81 @@ fn finding_line(f: &Finding, p: &Paint) -> String {
     )
 }
 
+/// How many attacker IPs the console lists.
+pub const SHOWN_IPS: usize = 10;
+
+/// The attacker IPs taken from findings, and what the sweep found them doing.
+fn attackers(s: &mut String, scan: &ScanResult, p: &Paint) {
+    if scan.attacker_ips.is_empty() {
+        return;
+    }
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "{}",
+        p.c(
+            "1",
+            "Attacker IPs (from findings; every request they made, from all text logs)"
+        )
+    );
+    let t = |x: Option<crate::model::Timestamp>| x.map(|t| t.to_string()).unwrap_or_default();
+    for a in scan.attacker_ips.iter().take(SHOWN_IPS) {
+        let statuses: Vec<String> = a.statuses.iter().map(|(k, n)| format!("{k}x{n}")).collect();
+        let _ = writeln!(
+            s,
+            "  {}  {} .. {}  {} request(s), status {}",
+            terminal(&a.ip),
+            t(a.first_seen),
+            t(a.last_seen),
+            a.requests,
+            terminal(&statuses.join(" "))
+        );
+        let hits: Vec<String> = a
+            .hits
+            .iter()
+            .take(5)
+            .map(|h| format!("{} x{}", short(&h.value, 80), h.count))
+            .collect();
+        if !hits.is_empty() {
+            let _ = writeln!(s, "      hit: {}", terminal(&hits.join(", ")));
+        }
+        let rules: Vec<String> = a
+            .findings
+            .iter()
+            .take(6)
+            .map(|h| format!("{} x{}", h.value, h.count))
+            .collect();
+        if !rules.is_empty() {
+            let _ = writeln!(s, "      findings: {}", terminal(&rules.join(", ")));
+        }
+        if !a.user_agents.is_empty() {
+            let _ = writeln!(
+                s,
+                "      user agents: {}",
+                terminal(&short(&a.user_agents.join(" | "), 200))
+            );
+        }
+    }
+    if scan.attacker_ips.len() > SHOWN_IPS {
+        let _ = writeln!(
+            s,
+            "  ... and {} more (see report.json attacker_ips)",
+            scan.attacker_ips.len() - SHOWN_IPS
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  timeline: {} event(s) in timeline.csv / timeline.jsonl ({} line(s) found by the pivot sweep{})",
+        scan.pivot.timeline_events,
+        scan.pivot.lines_matched,
+        if scan.pivot.lines_dropped > 0 {
+            format!(", {} left out", scan.pivot.lines_dropped)
+        } else {
+            String::new()
+        }
+    );
+}
+
 /// Renders the summary. `color` adds ANSI colours (never inside untrusted text).
 pub fn render(scan: &ScanResult, color: bool) -> String {
     let p = Paint { on: color };
@@ -209,6 +284,7 @@ pub fn render(scan: &ScanResult, color: bool) -> String {
             );
         }
     }
+    attackers(&mut s, scan, &p);
     let _ = writeln!(s);
     let _ = writeln!(
         s,
