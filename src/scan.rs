@@ -287,6 +287,9 @@ fn scan_file(f: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> FileOutcome {
                     for e in st.errors {
                         problem(&mut o, format!("damaged record skipped: {e}"));
                     }
+                    if let Some(d) = st.damage {
+                        problem(&mut o, d);
+                    }
                     if f.label == "EVTX/(loose)"
                         && let Some(ch) = &st.channel
                     {
@@ -710,7 +713,9 @@ fn check_status(
             .collect();
         let data: Vec<&&SourceCoverage> = groups.iter().filter(|g| g.records > 0).collect();
         if data.is_empty() {
-            let what = if groups.iter().any(|g| g.present) {
+            let what = if groups.iter().any(|g| !g.problems.is_empty()) {
+                "present but no record could be read (see coverage problems)"
+            } else if groups.iter().any(|g| g.present) {
                 "present but empty"
             } else {
                 "missing"
