@@ -509,6 +509,19 @@ mod tests {
                 Some("transport-agent-enable"),
             ),
             ("Get-TransportAgent", "", None),
+            ("Disable-TransportAgent", "-Identity \"hack\"", None),
+            ("Remove-MailboxImportRequest", "-Identity 'x'", None),
+            ("New-ManagementRoleAssignment", "", None),
+            (
+                "New-MailboxExportRequest",
+                "-FilePath",
+                Some("mailbox-export"),
+            ),
+            (
+                "Set-OabVirtualDirectory",
+                "-ExternalUrl '' -InternalUrl",
+                None,
+            ),
             ("Get-Mailbox", "-ResultSize Unlimited", None),
         ] {
             assert_eq!(rule_of(&one(1, cmdlet, params)), want, "{cmdlet} {params}");
@@ -551,6 +564,7 @@ mod tests {
         e.event_id = 1;
         e.data[11] = "System.InvalidCastException".into();
         assert!(run(&e).is_empty(), "only failures carry the exception");
+        assert!(run(&ev(6, &["Get-App"])).is_empty(), "malformed: no data");
     }
 
     #[test]
