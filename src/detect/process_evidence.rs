@@ -50,18 +50,24 @@ pub static INFO: CheckInfo = CheckInfo {
     sources: &[SourceKind::Evtx],
     coverage: &["EVTX/Security", "EVTX/Microsoft-Windows-Sysmon"],
     // Parents and targets are matched with the closing JSON quote, so that a path merely
-    // mentioned somewhere does not pass; most Security events (logons) hold none of these.
+    // mentioned somewhere does not pass; most Security events (logons) hold none of these. Logons
+    // *by* w3wp (4624 `ProcessName`) do pass and are parsed then dropped: the narrower
+    // `w3wp.exe","ParentCommandLine"` would depend on field order, and a missed webshell costs
+    // more than a parsed logon.
     literals: &[
         "w3wp.exe\"",
         "UMWorkerProcess.exe\"",
         "UMService.exe\"",
         "comsvcs",
         "procdump",
-        "lsass",
+        // not `lsass`: most 4624 logons name lsass.exe as their process
+        "lsass.exe c:",
+        "dbgcore.dll",
+        "dbghelp.dll",
         "&echo",
         "echo [",
         "aspnet_client",
-        "attrib",
+        "attrib +", // not `attrib`: every rendered record holds `#attributes`
         ".aspx\"",
         ".ashx\"",
         ".asmx\"",
@@ -789,6 +795,45 @@ mod tests {
         let mut other_id = child("C:\\Windows\\System32\\cmd.exe", "cmd", W3WP, OWA_POOL);
         other_id.event_id = 5;
         assert!(run(&other_id).is_empty());
+    }
+
+    #[test]
+    fn prefilter_skips_ordinary_security_events() {
+        let pre = crate::sources::lines::prefilter(&crate::detect::literals_for(SourceKind::Evtx));
+        let sys = |id: u32| {
+            format!(
+                r##"{{"Event":{{"System":{{"Provider":{{"#attributes":{{"Name":"Microsoft-Windows-Security-Auditing"}}}},"EventID":{id},"Channel":"Security","Computer":"EX01.contoso.local"}},"EventData":"##
+            )
+        };
+        for quiet in [
+            format!(
+                r##"{}{{"TargetUserName":"jdoe","LogonType":3,"ProcessName":"-","IpAddress":"198.51.100.23"}}}}}}"##,
+                sys(4624)
+            ),
+            format!(
+                r##"{}{{"TargetUserName":"EX01$","TargetLogonId":"0x3e7"}}}}}}"##,
+                sys(4634)
+            ),
+            format!(
+                r##"{}{{"TargetUserName":"jdoe","LogonType":3,"ProcessName":"C:\Windows\System32\lsass.exe"}}}}}}"##,
+                sys(4624)
+            ),
+            format!(
+                r##"{}{{"SubjectUserName":"EX01$","PrivilegeList":"SeBackupPrivilege"}}}}}}"##,
+                sys(4672)
+            ),
+            format!(
+                r##"{}{{"NewProcessName":"C:\\Windows\\System32\\cmd.exe","CommandLine":"cmd /c backup.cmd","ParentProcessName":"C:\\Windows\\System32\\svchost.exe"}}}}}}"##,
+                sys(4688)
+            ),
+        ] {
+            assert!(!pre.is_match(&quiet), "{quiet}");
+        }
+        let child = format!(
+            r##"{}{{"NewProcessName":"C:\\Windows\\System32\\whoami.exe","CommandLine":"whoami","ParentProcessName":"C:\\Windows\\System32\\inetsrv\\w3wp.exe"}}}}}}"##,
+            sys(4688)
+        );
+        assert!(pre.is_match(&child));
     }
 
     fn sample(name: &str) -> Vec<Finding> {
