@@ -1,8 +1,10 @@
 //! Command-line interface: argument definitions and the mapping of outcomes to exit codes.
 //! `main.rs` only parses and calls [`run`].
 
+use crate::collect::{self, CollectOptions};
 use crate::model::{Timestamp, Verdict, Window};
 use crate::report;
+use crate::report::sanitize::terminal;
 use crate::scan::{self, ScanOptions};
 use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
@@ -14,6 +16,10 @@ pub const EXIT_NO_EVIDENCE: i32 = 0;
 pub const EXIT_FINDINGS_OR_GAPS: i32 = 1;
 /// Exit code: usage error, or a fatal error before scanning (nothing to scan, output not writable).
 pub const EXIT_ERROR: i32 = 2;
+
+const SCAN_USAGE: &str =
+    "usage: exhunt scan [OPTIONS] <ROOT> | exhunt scan --logs <PATH>... (see exhunt scan --help)";
+const VERIFY_USAGE: &str = "usage: exhunt verify <DIR|ZIP> (see exhunt verify --help)";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -27,9 +33,19 @@ pub struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
+#[allow(clippy::large_enum_variant)] // parsed once per run
 pub enum Command {
     /// Scan one server's system drive (mounted image, triage collection, or C:\ live) or loose log files.
     Scan(ScanArgs),
+    /// Re-hash an evidence collection (made by `scan --collect`) against its manifest.
+    /// Exit code 0: every file matches; 1: a file is missing, changed or extra; 2: error.
+    Verify(VerifyArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The --collect folder, one DIR/<host> collection folder, or a DIR/<host>.zip.
+    pub path: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -55,6 +71,12 @@ pub struct ScanArgs {
     /// Write report.json, findings.csv, timeline.csv/.jsonl and Test-ProxyLogon's files into DIR (never under ROOT).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Copy every file behind a finding into DIR/<host>/ with a SHA-256/MD5 manifest (never under ROOT).
+    #[arg(long, value_name = "DIR")]
+    pub collect: Option<PathBuf>,
+    /// With --collect: write one DIR/<host>.zip (manifest inside and beside it) instead of a folder.
+    #[arg(long, requires = "collect")]
+    pub collect_zip: bool,
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -64,6 +86,10 @@ pub struct ScanArgs {
     /// Do not draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// Run only these checks (comma-separated ids; `tpl` = Test-ProxyLogon's four CVE checks and
+    /// its file check). Logs that no selected check reads are not read.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub checks: Vec<String>,
 }
 
 impl ScanArgs {
@@ -85,6 +111,25 @@ impl ScanArgs {
         if until.is_some_and(|u| u < since) {
             return Err("--until is before --since".into());
         }
+        let checks = if self.checks.is_empty() {
+            None
+        } else {
+            let known = scan::all_check_ids();
+            let mut ids = Vec::new();
+            for c in &self.checks {
+                match c.as_str() {
+                    "tpl" => ids.extend(scan::TPL_CHECKS.iter().map(|s| s.to_string())),
+                    id if known.contains(&id) => ids.push(id.to_string()),
+                    other => {
+                        return Err(format!(
+                            "--checks {other}: unknown check (known: tpl, {})",
+                            known.join(", ")
+                        ));
+                    }
+                }
+            }
+            Some(ids)
+        };
         if self.threads == Some(0) {
             return Err("--threads must be at least 1".into());
         }
@@ -96,6 +141,7 @@ impl ScanArgs {
             host: self.host.clone(),
             threads: self.threads,
             progress: !self.no_progress && !self.quiet,
+            checks,
         })
     }
 }
@@ -108,29 +154,41 @@ fn use_color() -> bool {
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Scan(args) => run_scan(&args),
+        Command::Verify(args) => run_verify(&args),
     }
+}
+
+/// Errors when `out` (given with `flag`) is inside the evidence: ROOT, or a folder given to --logs.
+fn refuse_evidence(opts: &ScanOptions, out: &std::path::Path) -> Result<(), String> {
+    if let Some(root) = &opts.root {
+        report::refuse_inside(root, out)?;
+    }
+    for l in opts.logs.iter().filter(|l| l.is_dir()) {
+        report::refuse_inside(l, out)?;
+    }
+    Ok(())
 }
 
 fn run_scan(args: &ScanArgs) -> i32 {
     let opts = match args.options() {
         Ok(o) => o,
         Err(e) => {
-            eprintln!(
-                "exhunt: error: {e}\nusage: exhunt scan [OPTIONS] <ROOT> | exhunt scan --logs <PATH>..."
-            );
+            eprintln!("exhunt: error: {}\n{SCAN_USAGE}", terminal(&e));
             return EXIT_ERROR;
         }
     };
-    if let (Some(out), Some(root)) = (&args.out, &opts.root)
-        && let Err(e) = report::refuse_inside(root, out)
-    {
-        eprintln!("exhunt: error: {e}");
-        return EXIT_ERROR;
+    for (flag, dir) in [("--out", &args.out), ("--collect", &args.collect)] {
+        if let Some(dir) = dir
+            && let Err(e) = refuse_evidence(&opts, dir)
+        {
+            eprintln!("exhunt: error: {flag} {}", terminal(&e));
+            return EXIT_ERROR;
+        }
     }
     let result = match scan::run(&opts) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("exhunt: error: {e}");
+            eprintln!("exhunt: error: {}", terminal(&e.to_string()));
             return EXIT_ERROR;
         }
     };
@@ -143,13 +201,43 @@ fn run_scan(args: &ScanArgs) -> i32 {
                 if !args.quiet {
                     println!(
                         "Reports written to {} ({} files)",
-                        out.display(),
+                        terminal(&out.display().to_string()),
                         files.len()
                     );
                 }
             }
             Err(e) => {
-                eprintln!("exhunt: error: {e}");
+                eprintln!("exhunt: error: {}", terminal(&e));
+                return EXIT_ERROR;
+            }
+        }
+    }
+    if let Some(dir) = &args.collect {
+        let copts = CollectOptions {
+            dir: dir.clone(),
+            zip: args.collect_zip,
+        };
+        match collect::collect(&result, &copts) {
+            Ok(c) => {
+                for n in &c.manifest.not_collected {
+                    eprintln!(
+                        "exhunt: warning: {}: not collected: {}",
+                        terminal(&n.original_path),
+                        terminal(&n.problem)
+                    );
+                }
+                if !args.quiet {
+                    println!(
+                        "Evidence collected to {} ({} file(s), {} not collected); manifest.json SHA-256 {}",
+                        terminal(&c.location.display().to_string()),
+                        c.manifest.files.len(),
+                        c.manifest.not_collected.len(),
+                        c.manifest_sha256
+                    );
+                }
+            }
+            Err(e) => {
+                eprintln!("exhunt: error: {}", terminal(&e));
                 return EXIT_ERROR;
             }
         }
@@ -158,4 +246,63 @@ fn run_scan(args: &ScanArgs) -> i32 {
         Verdict::NoEvidence => EXIT_NO_EVIDENCE,
         _ => EXIT_FINDINGS_OR_GAPS,
     }
+}
+
+fn run_verify(args: &VerifyArgs) -> i32 {
+    let found = match collect::verify::verify(&args.path) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("exhunt: error: {}\n{VERIFY_USAGE}", terminal(&e));
+            return EXIT_ERROR;
+        }
+    };
+    let mut code = EXIT_NO_EVIDENCE;
+    for (location, outcome) in found {
+        let shown = location.display().to_string();
+        match outcome {
+            Err(e) => {
+                eprintln!("exhunt: error: {}", terminal(&e));
+                code = EXIT_ERROR;
+            }
+            Ok(v) => {
+                println!("{}", terminal(&shown));
+                println!(
+                    "  host {}, collected {} by exhunt {}; manifest.json SHA-256 {}",
+                    terminal(&v.host),
+                    terminal(&v.collected_at),
+                    terminal(&v.tool_version),
+                    v.manifest_sha256
+                );
+                for d in &v.differences {
+                    println!(
+                        "  {:<8} {}: {}",
+                        d.kind.as_str(),
+                        terminal(&d.path),
+                        terminal(&d.detail)
+                    );
+                }
+                for n in &v.notes {
+                    println!("  note: {}", terminal(n));
+                }
+                if v.ok() {
+                    println!("  OK: all {} file(s) match the manifest", v.matched);
+                } else {
+                    use collect::verify::Kind;
+                    println!(
+                        "  DIFFERENT: {} of {} file(s) match; {} changed, {} missing, {} extra, {} invalid",
+                        v.matched,
+                        v.listed,
+                        v.count(Kind::Changed),
+                        v.count(Kind::Missing),
+                        v.count(Kind::Extra),
+                        v.count(Kind::Invalid)
+                    );
+                    if code == EXIT_NO_EVIDENCE {
+                        code = EXIT_FINDINGS_OR_GAPS;
+                    }
+                }
+            }
+        }
+    }
+    code
 }

@@ -3,9 +3,11 @@
 //! Data flows one way: [`sources`] find artefacts under a root and yield typed records,
 //! [`detect`] turns records into [`model::Finding`]s, [`scan`] runs the whole pass and derives
 //! coverage and the verdict, [`timeline`] pivots on the attackers' findings and builds one UTC
-//! timeline, and [`report`] writes the result in each output format.
+//! timeline, and [`report`] writes the result in each output format. [`collect`] copies the files
+//! behind the findings out of the evidence with a hash manifest.
 
 pub mod cli;
+pub mod collect;
 pub mod detect;
 pub mod model;
 pub mod report;

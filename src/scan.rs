@@ -7,9 +7,8 @@ use crate::model::{
     self, CheckState, CheckStatus, FileProblem, Finding, SourceCoverage, Timestamp, Verdict, Window,
 };
 use crate::sources::discover::{self, Install, Plan};
-use crate::sources::{SourceFile, SourceKind, ecp, evtx, httpproxy, lines, open_read_only};
+use crate::sources::{SourceFile, SourceKind, ecp, evtx, httpproxy, lines, open_read_only, w3c};
 use crate::timeline;
-use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -28,6 +27,33 @@ pub struct ScanOptions {
     pub threads: Option<usize>,
     /// Show a progress bar on stderr (only drawn when stderr is a terminal).
     pub progress: bool,
+    /// Check ids to run (`None`: all). Sources no selected check reads are not read at all.
+    pub checks: Option<Vec<String>>,
+}
+
+impl ScanOptions {
+    /// Whether the check with this id runs.
+    pub fn selected(&self, id: &str) -> bool {
+        self.checks
+            .as_ref()
+            .is_none_or(|c| c.iter().any(|x| x == id))
+    }
+}
+
+/// The check ids `--checks tpl` stands for: Test-ProxyLogon's four log checks and its file check.
+pub const TPL_CHECKS: [&str; 5] = [
+    "cve-2021-26855",
+    "cve-2021-26857",
+    "cve-2021-26858",
+    "cve-2021-27065",
+    "suspicious-files",
+];
+
+/// Every check id, for `--checks` validation.
+pub fn all_check_ids() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = LOG_CHECKS.iter().map(|c| c.info().id).collect();
+    v.push(detect::suspicious_files::ID);
+    v
 }
 
 /// The scan parameters as recorded in reports.
@@ -123,7 +149,7 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         (None, false) => {
             if let Some(missing) = opts.logs.iter().find(|p| !p.exists()) {
                 return Err(ScanError(format!(
-                    "{}: no such file or folder",
+                    "{}: no such file or folder (check the paths given to --logs)",
                     missing.display()
                 )));
             }
@@ -137,12 +163,17 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     };
     let ctx = Ctx {
         install_windows_path: plan.install.as_ref().map(|i| i.windows_path.clone()),
+        ..Ctx::default()
     };
-    let prefilters = Prefilters::new();
+    let prefilters = Prefilters::new(opts, &ctx);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| ScanError(format!("cannot start worker threads: {e}")))?;
+        .map_err(|e| {
+            ScanError(format!(
+                "cannot start worker threads: {e} (try --threads 1)"
+            ))
+        })?;
 
     let mut files: Vec<(&SourceFile, u64)> = plan
         .files
@@ -210,13 +241,17 @@ fn progress_bar(enabled: bool, total: u64) -> indicatif::ProgressBar {
     bar
 }
 
-/// One prefilter per source kind, from the literals of the checks that read it.
+/// Per source kind: the selected checks that read it, and a prefilter built from their literals.
 struct Prefilters {
-    by_kind: HashMap<SourceKind, AhoCorasick>,
+    by_kind: HashMap<SourceKind, lines::Prefilter>,
+    checks: HashMap<SourceKind, Vec<&'static dyn Check>>,
+    /// `--checks` narrowed the scan: kinds no selected check reads are skipped.
+    narrowed: bool,
 }
 
 impl Prefilters {
-    fn new() -> Self {
+    fn new(opts: &ScanOptions, ctx: &Ctx) -> Self {
+        let mut checks = HashMap::new();
         let mut by_kind = HashMap::new();
         for kind in [
             SourceKind::HttpProxy,
@@ -227,30 +262,46 @@ impl Prefilters {
             SourceKind::IisW3c,
             SourceKind::EcpActivity,
         ] {
-            let mut lits = detect::literals_for(kind);
-            if kind == SourceKind::HttpProxy {
-                lits.push("DateTime,RequestId,"); // a repeated plain header line
+            let mine: Vec<&'static dyn Check> = LOG_CHECKS
+                .iter()
+                .copied()
+                .filter(|c| c.info().sources.contains(&kind) && opts.selected(c.info().id))
+                .collect();
+            let mut lits: Vec<&str> = mine
+                .iter()
+                .flat_map(|c| c.info().literals_for(kind).iter().copied())
+                .collect();
+            if !mine.is_empty() && matches!(kind, SourceKind::HttpProxy | SourceKind::IisW3c) {
+                lits.extend(ctx.extra_ips.iter().map(String::as_str)); // user-given indicators
             }
-            by_kind.insert(kind, lines::prefilter(&lits));
+            checks.insert(kind, mine);
+            by_kind.insert(kind, lines::Prefilter::new(&lits, &[]));
         }
-        Prefilters { by_kind }
+        Prefilters {
+            by_kind,
+            checks,
+            narrowed: opts.checks.is_some(),
+        }
     }
 
-    fn get(&self, kind: SourceKind) -> &AhoCorasick {
+    fn get(&self, kind: SourceKind) -> &lines::Prefilter {
         &self.by_kind[&kind]
     }
-}
 
-fn checks_for(kind: SourceKind) -> Vec<&'static dyn Check> {
-    LOG_CHECKS
-        .iter()
-        .copied()
-        .filter(|c| c.info().sources.contains(&kind))
-        .collect()
+    fn checks_for(&self, kind: SourceKind) -> &[&'static dyn Check] {
+        self.checks.get(&kind).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// Reads one file and runs the checks for its kind.
-fn scan_file(f: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> FileOutcome {
+fn scan_file(planned: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> FileOutcome {
+    let mut f = planned.clone();
+    let confirm_problem = if f.confirmed {
+        None
+    } else {
+        discover::confirm_kind(&mut f)
+    };
+    let f = &f;
     let path_str = f.path.display().to_string();
     let mut o = FileOutcome {
         label: f.label.clone(),
@@ -260,19 +311,28 @@ fn scan_file(f: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> FileOutcome {
         builds: Vec::new(),
     };
     o.cov.files = 1;
+    o.cov.problems.extend(confirm_problem);
     let problem = |o: &mut FileOutcome, p: String| {
         o.cov.problems.push(FileProblem {
             path: path_str.clone(),
             problem: p,
         })
     };
+    if pre.narrowed && pre.checks_for(f.kind).is_empty() && f.kind != SourceKind::Binary {
+        problem(
+            &mut o,
+            "not read: no check selected with --checks reads this kind of log".into(),
+        );
+        o.cov.files = 0;
+        return o;
+    }
     match f.kind {
         SourceKind::Evtx => {
-            let checks = checks_for(SourceKind::Evtx);
+            let checks = pre.checks_for(SourceKind::Evtx);
             let mut findings = Vec::new();
             let res = evtx::read(&f.path, pre.get(SourceKind::Evtx), |e| {
                 let at = At { path: &path_str, line: None, offset: None, record_id: Some(e.record_id), raw: e.json.as_bytes(), protocol: None };
-                for c in &checks {
+                for c in checks {
                     c.inspect(&Record::Evtx(&e), &at, ctx, &mut findings);
                 }
             });
@@ -287,8 +347,8 @@ fn scan_file(f: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> FileOutcome {
                     for e in st.errors {
                         problem(&mut o, format!("damaged record skipped: {e}"));
                     }
-                    if let Some(d) = st.damage {
-                        problem(&mut o, d);
+                    for p in st.file_problems {
+                        problem(&mut o, p);
                     }
                     if f.label == "EVTX/(loose)"
                         && let Some(ch) = &st.channel
@@ -303,9 +363,9 @@ fn scan_file(f: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> FileOutcome {
             }
         }
         SourceKind::HttpProxy | SourceKind::EcpServer | SourceKind::OabGenerator | SourceKind::Text | SourceKind::IisW3c | SourceKind::EcpActivity => {
-            scan_text_file(f, &path_str, pre.get(f.kind), ctx, &mut o)
+            scan_text_file(f, &path_str, pre, ctx, &mut o)
         }
-        SourceKind::Utf16Text => problem(&mut o, "not read: UTF-16 text is not supported yet; convert it to UTF-8 and scan it with --logs".into()),
+        SourceKind::Utf16Text => problem(&mut o, "not read: UTF-16 text is not supported yet; convert it to UTF-8 (iconv -f UTF-16 -t UTF-8) and scan the copy with --logs".into()),
         SourceKind::Binary => {} // discovery already reported why it is not read
     }
     o.cov.label = o.label.clone();
@@ -315,22 +375,25 @@ fn scan_file(f: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> FileOutcome {
 fn scan_text_file(
     f: &SourceFile,
     path_str: &str,
-    pre: &AhoCorasick,
+    readers: &Prefilters,
     ctx: &Ctx,
     o: &mut FileOutcome,
 ) {
+    let pre = readers.get(f.kind);
     let file = match open_read_only(&f.path) {
         Ok(file) => file,
         Err(e) => {
             o.cov.problems.push(FileProblem {
                 path: path_str.to_string(),
-                problem: format!("cannot open: {e}"),
+                problem: crate::sources::io_problem("cannot open", &e),
             });
             return;
         }
     };
-    let checks = checks_for(f.kind);
+    let checks = readers.checks_for(f.kind);
     let mut header: Option<httpproxy::Header> = None;
+    let mut iis_fields: Option<w3c::Fields> = None;
+    let site = w3c::site_of(&f.label, &f.path);
     let mut headers_seen = 0u64;
     let mut first_data_done = false;
     let mut malformed_samples = Vec::new();
@@ -392,7 +455,7 @@ fn scan_text_file(
                 if rec.fit == httpproxy::Fit::Short && line.cut {
                     malformed += 1;
                 }
-                for c in &checks {
+                for c in checks {
                     c.inspect(&Record::HttpProxy(&rec), &at, ctx, &mut findings);
                 }
             }
@@ -409,7 +472,7 @@ fn scan_text_file(
                         if let Some(b) = rec.get("S:BLD").filter(|_| first) {
                             builds.push(b.to_string());
                         }
-                        for c in &checks {
+                        for c in checks {
                             c.inspect(&Record::Ecp(&rec), &at, ctx, &mut findings);
                         }
                     }
@@ -427,15 +490,49 @@ fn scan_text_file(
                     return;
                 }
                 first_data_done = true;
-                for c in &checks {
+                for c in checks {
                     c.inspect(&Record::TextLine(text), &at, ctx, &mut findings);
                 }
             }
+            SourceKind::IisW3c => {
+                let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+                if text.first() == Some(&b'#') {
+                    if let Some(fl) = w3c::Fields::parse(text) {
+                        iis_fields = Some(fl); // `#Fields` may change mid-file: re-bind
+                    }
+                    return;
+                }
+                if text.iter().all(u8::is_ascii_whitespace) {
+                    return;
+                }
+                first_data_done = true;
+                if first && !pre.is_match(text) {
+                    return; // handed on only as the first data line
+                }
+                let fl = iis_fields.get_or_insert_with(w3c::Fields::default_iis);
+                let rec = w3c::W3cRecord::parse(fl, text, &site);
+                if rec.fit == w3c::Fit::Malformed {
+                    malformed += 1;
+                    if malformed_samples.len() < 3 {
+                        malformed_samples.push(format!(
+                            "line {}: does not fit its #Fields ({} fields)",
+                            line.number,
+                            fl.len()
+                        ));
+                    }
+                }
+                for c in checks {
+                    c.inspect(&Record::Iis(&rec), &at, ctx, &mut findings);
+                }
+            }
             _ => {
-                first_data_done = true; // IIS and ECP activity: coverage only, for now
+                first_data_done = true; // ECP activity: coverage only, for now
             }
         }
     });
+    for c in checks {
+        c.finish_file(&mut findings);
+    }
     o.findings = findings;
     o.hosts = hosts;
     o.builds = builds;
@@ -489,7 +586,7 @@ fn scan_text_file(
         }
         Err(e) => o.cov.problems.push(FileProblem {
             path: path_str.to_string(),
-            problem: format!("read error, file only partly scanned: {e}"),
+            problem: crate::sources::io_problem("read error, file only partly scanned", &e),
         }),
     }
 }
@@ -558,6 +655,11 @@ fn assemble(
 
     // Dumps and archives.
     let files_status = match &root {
+        _ if !opts.selected(detect::suspicious_files::ID) => not_selected(
+            detect::suspicious_files::ID,
+            detect::suspicious_files::TITLE,
+            true,
+        ),
         Some(r) => {
             let out = detect::suspicious_files::run(r, &file_locations);
             let missing: Vec<String> = out
@@ -628,7 +730,10 @@ fn assemble(
     });
     let mut checks: Vec<CheckStatus> = LOG_CHECKS
         .iter()
-        .map(|c| check_status(c.info(), &coverage, &findings, opts.window))
+        .map(|c| match opts.selected(c.info().id) {
+            true => check_status(c.info(), &coverage, &findings, opts.window),
+            false => not_selected(c.info().id, c.info().title, c.info().required),
+        })
         .collect();
     checks.push(files_status);
     let verdict = model::decide(&findings, &checks);
@@ -689,6 +794,21 @@ fn assemble(
         started,
         elapsed_ms: 0,
         totals,
+    }
+}
+
+fn not_selected(check: &'static str, title: &'static str, required: bool) -> CheckStatus {
+    CheckStatus {
+        check,
+        title,
+        required,
+        state: CheckState::NotSelected,
+        reason: Some("not selected with --checks".into()),
+        sources: vec![],
+        records: 0,
+        first: None,
+        last: None,
+        findings: 0,
     }
 }
 

@@ -358,3 +358,50 @@ fn usage_and_fatal_errors_exit_2() {
         ));
     assert!(!inside.exists());
 }
+
+#[test]
+fn checks_can_be_narrowed_but_never_to_no_evidence() {
+    let (code, r, _o, _) = scan(&[examples("clean").to_str().unwrap(), "--checks", "tpl"]);
+    assert_eq!(
+        (code, r["verdict"].as_str().unwrap()),
+        (1, "inconclusive"),
+        "checks beyond Test-ProxyLogon's were left out"
+    );
+    for c in [
+        "cve-2021-26855",
+        "cve-2021-26857",
+        "cve-2021-26858",
+        "cve-2021-27065",
+        "suspicious-files",
+    ] {
+        assert_eq!(check_state(&r, c), "ran", "{c}");
+    }
+    assert_eq!(check_state(&r, "iis-web"), "not-selected");
+    let (code, r, _o, _) = scan(&[
+        examples("compromised").to_str().unwrap(),
+        "--checks",
+        "cve-2021-26858",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(check_state(&r, "cve-2021-26855"), "not-selected");
+    assert!(findings(&r, "cve-2021-26855").is_empty());
+    assert_eq!(findings(&r, "cve-2021-26858").len(), 1);
+    let (_, r, _o, _) = scan(&[
+        examples("clean").to_str().unwrap(),
+        "--checks",
+        "cve-2021-26855",
+    ]);
+    assert_eq!(
+        r["verdict"], "inconclusive",
+        "a check left out is not a clean check"
+    );
+    exhunt()
+        .args([
+            "scan",
+            examples("clean").to_str().unwrap(),
+            "--checks",
+            "nope",
+        ])
+        .assert()
+        .code(2);
+}

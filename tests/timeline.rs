@@ -145,15 +145,10 @@ fn pivots_sweep_and_ip_summaries() {
     let a = ips.iter().find(|a| a["ip"] == "203.0.113.57").unwrap();
     assert_eq!(a["first_seen"], "2021-02-11T04:27:01.310Z");
     assert_eq!(a["last_seen"], "2021-02-11T04:31:20.733Z");
-    assert_eq!(
-        a["requests"], 7,
-        "the reset line holds two findings, one request"
-    );
-    assert_eq!(a["statuses"]["200"], 5);
-    assert_eq!(
-        a["statuses"]["241"], 2,
-        "HttpProxy and the IIS line found by the sweep"
-    );
+    // six HttpProxy lines (the reset line holds two findings: one request) and two IIS lines
+    assert_eq!(a["requests"], 8);
+    assert_eq!(a["statuses"]["200"], 6);
+    assert_eq!(a["statuses"]["241"], 2, "in HttpProxy and in IIS");
     assert_eq!(a["hits"][0]["value"], "/ecp/q.js");
     assert!(
         a["findings"]
@@ -180,15 +175,19 @@ fn pivots_sweep_and_ip_summaries() {
             "/aspnet_client/system_web/zq7w.aspx"
         ]
     );
-    // the exported PST shell was requested from an address no finding named
+    assert!(
+        !ips.iter().any(|a| a["ip"] == "10.20.0.15"),
+        "the front end proxying to the back-end site is not an attacker"
+    );
+    // the request for the exported PST shell is a finding of its own, with its address summarised
+    let shell = ips.iter().find(|a| a["ip"] == "198.51.100.200").unwrap();
+    assert_eq!(shell["hits"][0]["value"], "/aspnet_client/mvq4tz.aspx");
     let rows = run.csv_rows();
-    let shell = rows
-        .iter()
-        .find(|r| r[9] == "198.51.100.200")
-        .expect("found through the path pivot");
-    assert_eq!(shell[19], "path=/aspnet_client/mvq4tz.aspx");
-    assert_eq!(shell[4], "iis");
-    assert_eq!(shell[16], "", "a swept line is not a finding");
+    let swept: Vec<&Vec<String>> = rows.iter().filter(|r| !r[19].is_empty()).collect();
+    assert!(
+        swept.iter().all(|r| r[16].is_empty()),
+        "a swept line is not a finding"
+    );
     assert!(run.stdout.contains("Attacker IPs"));
     assert!(
         run.stdout
@@ -326,7 +325,8 @@ fn sweep_tree(root: &Path) {
     // IIS with another #Fields order: c-ip first, X-Forwarded-For at the end
     let iis = format!(
         "#Software: Microsoft Internet Information Services 10.0\r\n#Fields: c-ip date time cs-method cs-uri-stem cs-uri-query sc-status cs(User-Agent) X-Forwarded-For\r\n\
-10.0.0.5 2021-02-11 04:29:45 POST /ecp/q.js &cafeReqId={rid}; 241 - -\r\n\
+10.0.0.5 2021-02-11 04:29:45 GET /owa/ &CorrelationID=<empty>;&cafeReqId={rid}; 200 - -\r\n\
+198.51.100.201 2021-02-12 03:00:00 GET /custom/k7.aspx - 200 - -\r\n\
 10.0.0.5 2021-02-11 05:00:00 GET /owa/ - 200 Mozilla/5.0+x 203.0.113.9\r\n\
 10.0.0.5 2021-02-11 05:00:01 GET /owa/ - 200 Mozilla/5.0+x 203.0.113.91\r\n"
     );
@@ -334,6 +334,16 @@ fn sweep_tree(root: &Path) {
         root,
         "inetpub/logs/LogFiles/W3SVC1/u_ex210211.log",
         iis.as_bytes(),
+    );
+    // a file written by the OAB generator outside the OAB folder: its URL path is a pivot
+    write(
+        root,
+        &format!("{X}/Logging/OABGeneratorLog/OABGenerator20210211-1.LOG"),
+        trees::oab_line(
+            "2021-02-11T04:31:25.000Z",
+            "C:\\inetpub\\wwwroot\\custom\\k7.aspx",
+        )
+        .as_bytes(),
     );
 }
 
@@ -363,8 +373,14 @@ fn sweep_matches_fields_not_substrings() {
     );
     assert!(pivot_of(&|r| r[9] == "127.0.0.1").is_empty());
     assert_eq!(
-        pivot_of(&|r| r[4] == "iis" && r[13] == "241"),
-        ["request-id=9d2b7f31-0c6e-4a58-8e13-b74f2a90c5d6"]
+        pivot_of(&|r| r[4] == "iis" && r[9] == "10.0.0.5" && r[12] == "/owa/"),
+        ["request-id=9d2b7f31-0c6e-4a58-8e13-b74f2a90c5d6"],
+        "IIS cafeReqId is HttpProxy's RequestId"
+    );
+    assert_eq!(
+        pivot_of(&|r| r[9] == "198.51.100.201"),
+        ["path=/custom/k7.aspx"],
+        "a request for the file the OAB generator wrote"
     );
     assert_eq!(
         pivot_of(&|r| r[4] == "iis" && r[9].contains("203.0.113.9")),

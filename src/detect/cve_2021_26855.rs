@@ -18,7 +18,7 @@ pub static INFO: CheckInfo = CheckInfo {
     title: "CVE-2021-26855 server-side request forgery (HttpProxy)",
     sources: &[SourceKind::HttpProxy],
     coverage: &["HttpProxy/"],
-    literals: &["ServerInfo~", "Server~"],
+    literals: &[(SourceKind::HttpProxy, &["ServerInfo~", "Server~"])],
     required: true,
 };
 

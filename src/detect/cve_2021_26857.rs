@@ -16,11 +16,14 @@ pub static INFO: CheckInfo = CheckInfo {
     title: "CVE-2021-26857 Unified Messaging deserialization (Application event log)",
     sources: &[SourceKind::Evtx],
     coverage: &["EVTX/Application"],
-    literals: &[
-        "Unified Messaging",
-        "UMWorkerProcess",
-        "InvalidCastException",
-    ],
+    literals: &[(
+        SourceKind::Evtx,
+        &[
+            "Unified Messaging",
+            "UMWorkerProcess",
+            "InvalidCastException",
+        ],
+    )],
     required: true,
 };
 

@@ -22,7 +22,10 @@ pub static INFO: CheckInfo = CheckInfo {
     title: "CVE-2021-26858 file write through the OAB generator (OABGeneratorLog)",
     sources: &[SourceKind::OabGenerator, SourceKind::Text],
     coverage: &["OABGeneratorLog"],
-    literals: &[LITERAL],
+    literals: &[
+        (SourceKind::OabGenerator, &[LITERAL]),
+        (SourceKind::Text, &[LITERAL]),
+    ],
     required: true,
 };
 
@@ -105,6 +108,7 @@ mod tests {
     fn run(line: &str, install: Option<&str>) -> Vec<Finding> {
         let ctx = Ctx {
             install_windows_path: install.map(str::to_string),
+            ..Ctx::default()
         };
         let at = At {
             path: "oab.log",

@@ -23,7 +23,11 @@ pub static INFO: CheckInfo = CheckInfo {
     title: "CVE-2021-27065 file write through ECP virtual-directory settings",
     sources: &[SourceKind::HttpProxy, SourceKind::EcpServer],
     coverage: &["HttpProxy/Ecp", "ECP/Server"],
-    literals: &["VirtualDirectory"],
+    // In HttpProxy logs a reset request is always an SSRF request, so the SSRF literals suffice.
+    literals: &[
+        (SourceKind::HttpProxy, &["ServerInfo~", "Server~"]),
+        (SourceKind::EcpServer, &["VirtualDirectory"]),
+    ],
     required: true,
 };
 

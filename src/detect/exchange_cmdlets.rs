@@ -31,14 +31,17 @@ pub static INFO: CheckInfo = CheckInfo {
     title: "ProxyShell and persistence cmdlets (MSExchange Management event log)",
     sources: &[SourceKind::Evtx],
     coverage: &["EVTX/MSExchange Management"],
-    literals: &[
-        "MailboxExportRequest",
-        "New-ManagementRoleAssignment",
-        "New-ExchangeCertificate",
-        "VirtualDirectory",
-        "TransportAgent",
-        "Get-App",
-    ],
+    literals: &[(
+        SourceKind::Evtx,
+        &[
+            "MailboxExportRequest",
+            "New-ManagementRoleAssignment",
+            "New-ExchangeCertificate",
+            "VirtualDirectory",
+            "TransportAgent",
+            "Get-App",
+        ],
+    )],
     required: false,
 };
 
@@ -596,7 +599,7 @@ mod tests {
     fn real_install_transport_agent_sample() {
         let p = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/public/evtx/msexchange-management-install-transportagent.evtx");
-        let pre = crate::sources::lines::prefilter(INFO.literals);
+        let pre = crate::sources::lines::prefilter(INFO.literals_for(SourceKind::Evtx));
         let mut found = Vec::new();
         crate::sources::evtx::read(&p, &pre, |e| found.extend(run(&e))).unwrap();
         let rules: Vec<&str> = found.iter().map(|f| f.rule).collect();

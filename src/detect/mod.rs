@@ -7,15 +7,19 @@ pub mod cve_2021_26857;
 pub mod cve_2021_26858;
 pub mod cve_2021_27065;
 pub mod exchange_cmdlets;
+pub mod indicators;
 pub mod like;
 pub mod patch_level;
 pub mod process_evidence;
+pub mod rps_cat;
 pub mod suspicious_files;
 pub mod table;
+pub mod web_rules;
 
 use crate::model::{Class, Evidence, Finding, Severity, Timestamp};
 use crate::sources::ecp::EcpRecord;
 use crate::sources::evtx::EvtxEvent;
+use crate::sources::w3c::W3cRecord;
 use crate::sources::{SourceKind, httpproxy};
 
 /// What a check is, what it reads, and which literals it needs.
@@ -28,8 +32,9 @@ pub struct CheckInfo {
     pub sources: &'static [SourceKind],
     /// Coverage labels (prefixes) it needs data from to be judged complete.
     pub coverage: &'static [&'static str],
-    /// A record holding none of these (ASCII case-insensitive) is never parsed for this check.
-    pub literals: &'static [&'static str],
+    /// Per source kind, the literals (ASCII case-insensitive) a record must hold to be parsed for
+    /// this check; a record holding none of them is never parsed for it.
+    pub literals: &'static [(SourceKind, &'static [&'static str])],
     /// Whether the verdict needs this check: a required check that could not run over the window
     /// (`no-data`, `partial`) makes a server without findings `inconclusive`. An optional check
     /// reads logs many servers or collections lack (Sysmon, process auditing, the cmdlet log); it
@@ -41,6 +46,8 @@ pub struct CheckInfo {
 /// A record handed to checks, typed by its source.
 pub enum Record<'a> {
     HttpProxy(&'a httpproxy::Record<'a>),
+    /// A line of an IIS W3C log.
+    Iis(&'a W3cRecord<'a>),
     Ecp(&'a EcpRecord),
     /// A line of an OAB generator log, or of any unrecognised text file.
     TextLine(&'a [u8]),
@@ -63,12 +70,18 @@ pub struct At<'a> {
 pub struct Ctx {
     /// Exchange install path as logs write it, e.g. `C:\Program Files\Microsoft\Exchange Server\V15\`.
     pub install_windows_path: Option<String>,
+    /// Addresses the user named as indicators (the CLI's future `--ioc`), matched like the
+    /// published ones of `rules/ioc/ips.tsv`.
+    pub extra_ips: Vec<String>,
 }
 
 /// A log check.
 pub trait Check: Sync {
     fn info(&self) -> &'static CheckInfo;
     fn inspect(&self, rec: &Record<'_>, at: &At<'_>, ctx: &Ctx, out: &mut Vec<Finding>);
+    /// Called once after the last record of each text file, with that file's findings (of
+    /// every check), e.g. to fold a burst of related findings into one.
+    fn finish_file(&self, _findings: &mut Vec<Finding>) {}
 }
 
 /// Every log check, in report order.
@@ -77,6 +90,8 @@ pub static LOG_CHECKS: &[&dyn Check] = &[
     &cve_2021_26857::Cve202126857,
     &cve_2021_26858::Cve202126858,
     &cve_2021_27065::Cve202127065,
+    &web_rules::IisWeb,
+    &web_rules::HttpProxyWeb,
     &exchange_cmdlets::ExchangeCmdlets,
     &process_evidence::ProcessEvidence,
 ];
@@ -85,10 +100,18 @@ pub static LOG_CHECKS: &[&dyn Check] = &[
 pub fn literals_for(kind: SourceKind) -> Vec<&'static str> {
     LOG_CHECKS
         .iter()
-        .map(|c| c.info())
-        .filter(|i| i.sources.contains(&kind))
-        .flat_map(|i| i.literals.iter().copied())
+        .flat_map(|c| c.info().literals_for(kind).iter().copied())
         .collect()
+}
+
+impl CheckInfo {
+    /// The literals this check needs in records of `kind` (empty if it does not read `kind`).
+    pub fn literals_for(&self, kind: SourceKind) -> &'static [&'static str] {
+        self.literals
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(&[], |(_, l)| l)
+    }
 }
 
 /// Builds a finding at `at` (the common part of every check's output).

@@ -54,25 +54,28 @@ pub static INFO: CheckInfo = CheckInfo {
     // *by* w3wp (4624 `ProcessName`) do pass and are parsed then dropped: the narrower
     // `w3wp.exe","ParentCommandLine"` would depend on field order, and a missed webshell costs
     // more than a parsed logon.
-    literals: &[
-        "w3wp.exe\"",
-        "UMWorkerProcess.exe\"",
-        "UMService.exe\"",
-        "comsvcs",
-        "procdump",
-        // not `lsass`: most 4624 logons name lsass.exe as their process
-        "lsass.exe c:",
-        "dbgcore.dll",
-        "dbghelp.dll",
-        "&echo",
-        "echo [",
-        "aspnet_client",
-        "attrib +", // not `attrib`: every rendered record holds `#attributes`
-        ".aspx\"",
-        ".ashx\"",
-        ".asmx\"",
-        "agents.config\"",
-    ],
+    literals: &[(
+        SourceKind::Evtx,
+        &[
+            "w3wp.exe\"",
+            "UMWorkerProcess.exe\"",
+            "UMService.exe\"",
+            "comsvcs",
+            "procdump",
+            // not `lsass`: most 4624 logons name lsass.exe as their process
+            "lsass.exe c:",
+            "dbgcore.dll",
+            "dbghelp.dll",
+            "&echo",
+            "echo [",
+            "aspnet_client",
+            "attrib +", // not `attrib`: every rendered record holds `#attributes`
+            ".aspx\"",
+            ".ashx\"",
+            ".asmx\"",
+            "agents.config\"",
+        ],
+    )],
     required: false,
 };
 
@@ -827,20 +830,20 @@ mod tests {
                 sys(4688)
             ),
         ] {
-            assert!(!pre.is_match(&quiet), "{quiet}");
+            assert!(!pre.is_match(quiet.as_bytes()), "{quiet}");
         }
         let child = format!(
             r##"{}{{"NewProcessName":"C:\\Windows\\System32\\whoami.exe","CommandLine":"whoami","ParentProcessName":"C:\\Windows\\System32\\inetsrv\\w3wp.exe"}}}}}}"##,
             sys(4688)
         );
-        assert!(pre.is_match(&child));
+        assert!(pre.is_match(child.as_bytes()));
     }
 
     fn sample(name: &str) -> Vec<Finding> {
         let p = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/public/evtx")
             .join(name);
-        let pre = crate::sources::lines::prefilter(INFO.literals);
+        let pre = crate::sources::lines::prefilter(INFO.literals_for(SourceKind::Evtx));
         let mut found = Vec::new();
         crate::sources::evtx::read(&p, &pre, |e| found.extend(run(&e))).unwrap();
         found

@@ -81,7 +81,7 @@ pub fn run(root: &Path, locations: &[(String, Option<PathBuf>)]) -> Outcome {
                 Err(e) => {
                     o.problems.push(FileProblem {
                         path: path.display().to_string(),
-                        problem: format!("cannot stat: {e}"),
+                        problem: crate::sources::io_problem("cannot stat", &e),
                     });
                     continue;
                 }

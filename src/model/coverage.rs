@@ -96,6 +96,8 @@ pub enum CheckState {
     NoData,
     /// Not applicable to this input (e.g. file checks on a folder of loose logs).
     Skipped,
+    /// Left out by the user (`--checks`): the verdict cannot be `no-evidence`.
+    NotSelected,
 }
 
 /// Per-check status: what ran, over what, and whether that covers the exposure window.

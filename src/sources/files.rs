@@ -32,9 +32,28 @@ pub fn meta(path: &Path) -> std::io::Result<FileMeta> {
     })
 }
 
+/// The problem recorded for a link that is not followed.
+pub const LINK_NOT_FOLLOWED: &str =
+    "symbolic link not followed (exhunt never leaves the scanned tree through links)";
+
 /// Walks `dir` recursively without following symbolic links. Returns regular files; links,
-/// unreadable folders and loops are returned as problems so that coverage can say so.
+/// unreadable folders and loops are returned as problems so that coverage can say so. A `dir`
+/// that is itself a link (a log folder of the evidence pointing elsewhere) is not entered.
 pub fn walk(dir: &Path) -> (Vec<PathBuf>, Vec<FileProblem>) {
+    if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        return (
+            Vec::new(),
+            vec![FileProblem {
+                path: dir.display().to_string(),
+                problem: LINK_NOT_FOLLOWED.into(),
+            }],
+        );
+    }
+    walk_given(dir)
+}
+
+/// Like [`walk`], but a `dir` that is a link is followed: for paths the user gave (`--logs`).
+pub fn walk_given(dir: &Path) -> (Vec<PathBuf>, Vec<FileProblem>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     for entry in walkdir::WalkDir::new(dir)
@@ -45,12 +64,19 @@ pub fn walk(dir: &Path) -> (Vec<PathBuf>, Vec<FileProblem>) {
             Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
             Ok(e) if e.file_type().is_symlink() => problems.push(FileProblem {
                 path: e.path().display().to_string(),
-                problem: "symbolic link not followed (exhunt never leaves the scanned tree through links)".into(),
+                problem: LINK_NOT_FOLLOWED.into(),
             }),
             Ok(_) => {}
             Err(e) => problems.push(FileProblem {
-                path: e.path().map(|p| p.display().to_string()).unwrap_or_else(|| dir.display().to_string()),
-                problem: format!("cannot read: {}", e.io_error().map_or_else(|| e.to_string(), |io| io.to_string())),
+                path: e
+                    .path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| dir.display().to_string()),
+                problem: format!(
+                    "cannot read: {} (exhunt needs read access to every folder of the evidence)",
+                    e.io_error()
+                        .map_or_else(|| e.to_string(), |io| io.to_string())
+                ),
             }),
         }
     }

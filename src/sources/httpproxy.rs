@@ -3,7 +3,7 @@
 //! Columns are looked up by name, case-insensitively, so the Exchange 2013 layout (no `UrlHost`,
 //! an empty column name) and the `BackendCookie` spelling work the same.
 
-use csv::{ByteRecord, ReaderBuilder};
+use csv::ByteRecord;
 
 /// The columns the checks use. Anything else stays reachable by name through [`Header::index`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,15 +151,9 @@ pub struct Record<'a> {
 impl<'a> Record<'a> {
     /// Parses one CSV line. `None` when the CSV is broken beyond use (e.g. fewer than two fields).
     pub fn parse(header: &'a Header, line: &[u8]) -> Option<Record<'a>> {
-        let mut rdr = ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .buffer_capacity(line.len().clamp(64, 1 << 16))
-            .from_reader(line);
         let mut fields = ByteRecord::new();
-        match rdr.read_byte_record(&mut fields) {
-            Ok(true) if fields.len() >= 2 => {}
-            _ => return None,
+        if !super::csvline::split(line, &mut fields) || fields.len() < 2 {
+            return None;
         }
         let fit = match fields.len().cmp(&header.len()) {
             std::cmp::Ordering::Equal => Fit::Exact,

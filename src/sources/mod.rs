@@ -1,6 +1,7 @@
 //! Sources: find artefacts under a root (or among loose files) and yield typed records.
 
 pub mod classify;
+pub mod csvline;
 pub mod discover;
 pub mod ecp;
 pub mod evtx;
@@ -9,6 +10,7 @@ pub mod httpproxy;
 pub mod lines;
 pub mod oab;
 pub mod paths;
+pub mod w3c;
 
 use serde::Serialize;
 use std::fs::File;
@@ -56,6 +58,29 @@ pub struct SourceFile {
     pub label: String,
     /// For HttpProxy files: the protocol folder name (`Ecp`, `Owa`...), if known.
     pub protocol: Option<String>,
+    /// Whether `kind` was judged from content already (loose files); otherwise it is what the
+    /// folder promises and is confirmed when the file is read.
+    pub confirmed: bool,
+}
+
+/// What to do about an I/O error on one evidence file, for the message that reports it.
+pub fn io_advice(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied => {
+            "run exhunt as a user who can read the evidence (root, or an elevated Administrator), or copy the file out and scan it with --logs"
+        }
+        std::io::ErrorKind::NotFound => {
+            "the file went away during the scan (logs rotated on a live server?): scan again, or scan a copy"
+        }
+        _ => {
+            "check the disk or image (read errors in dmesg / the event log), or copy the file out and scan the copy"
+        }
+    }
+}
+
+/// `<what>: <error> (<what to do>)`.
+pub fn io_problem(what: &str, e: &std::io::Error) -> String {
+    format!("{what}: {e} ({})", io_advice(e))
 }
 
 /// Opens a file for reading only. On Linux it asks for `O_NOATIME` so that reading evidence

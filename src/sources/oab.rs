@@ -6,7 +6,8 @@ use regex::bytes::Regex;
 use std::sync::LazyLock;
 
 static DOWNLOAD_FAILED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)Download failed and temporary file (.*?) needs to be removed")
+    // `-u`: `.` matches any byte, so invalid UTF-8 in the path cannot hide the message.
+    Regex::new(r"(?i-u)Download failed and temporary file (.*?) needs to be removed")
         .expect("valid regex")
 });
 
@@ -34,5 +35,12 @@ mod tests {
             "'C:\\inetpub\\wwwroot\\aspnet_client\\a.aspx'"
         );
         assert!(failed_download_path(b"Download succeeded").is_none());
+        assert_eq!(
+            failed_download_path(
+                b"Download failed and temporary file 'C:\\a\x80.aspx' needs to be removed"
+            )
+            .unwrap(),
+            "'C:\\a\u{fffd}.aspx'"
+        );
     }
 }

@@ -53,6 +53,20 @@ pub fn windows_path_of(rel: &Path) -> String {
 /// Normalises a Windows path found inside evidence for comparison: quotes stripped, lower case,
 /// `/` to `\`, `\\localhost\c$\` and `\\127.0.0.1\c$\` mapped to `c:\`, `.` and `..` resolved.
 pub fn normalize_windows_path(p: &str) -> String {
+    // One pass can expose more to strip (a quote after a separator, a blank component):
+    // repeat until nothing changes, so that the result is stable (normalising it again is a no-op).
+    let mut cur = normalize_once(p);
+    for _ in 0..64 {
+        let next = normalize_once(&cur);
+        if next == cur {
+            break;
+        }
+        cur = next;
+    }
+    cur
+}
+
+fn normalize_once(p: &str) -> String {
     let t = p.trim().trim_matches(|c| c == '\'' || c == '"').trim();
     let mut s = t.replace('/', "\\").to_ascii_lowercase();
     for host in ["\\\\localhost\\", "\\\\127.0.0.1\\", "\\\\?\\"] {

@@ -3,9 +3,10 @@
 //! ids, and the web paths of files the attacker wrote. The sweep looks for every log line that
 //! holds one of them.
 //!
-//! What is not a pivot, and why: loopback addresses (every health probe comes from them); user
-//! agents of ordinary browsers and clients (`Mozilla/…`, Outlook, `ClientInfo`, WinRM, Exchange
-//! probes), which would pull in everyone's traffic; values shorter than six characters.
+//! What is not a pivot, and why: loopback addresses (every health probe comes from them), and the
+//! client address of back-end IIS findings (W3SVC2: it is the front end that proxied the request);
+//! user agents of ordinary browsers and clients (`Mozilla/…`, Outlook, `ClientInfo`, WinRM,
+//! Exchange probes), which would pull in everyone's traffic; values shorter than six characters.
 
 use super::TimelineEvent;
 use crate::model::{Class, Finding, Severity, Timestamp};
@@ -96,7 +97,15 @@ impl Pivots {
                 Class::Attempt | Class::Exploitation | Class::PostExploitation
             ) && f.severity > Severity::Info
         }) {
-            for ip in IP_FIELDS.iter().filter_map(|k| f.field(k)) {
+            // On the back-end site (W3SVC2) the client is the front end proxying the request.
+            let back_end = f.field("site").is_some_and(|s| {
+                s.to_ascii_lowercase().contains("back end") || s.eq_ignore_ascii_case("W3SVC2")
+            });
+            for ip in IP_FIELDS
+                .iter()
+                .filter(|_| !back_end)
+                .filter_map(|k| f.field(k))
+            {
                 for one in ip.split([',', ';', ' ']).map(str::trim) {
                     if !one.is_empty() && one != "-" && !is_loopback(one) {
                         p.ips.insert(one.to_string());
@@ -379,6 +388,10 @@ mod tests {
                 ],
             ),
             f(Class::Scanner, &[("ClientIPAddress", "192.0.2.10")]),
+            f(
+                Class::PostExploitation,
+                &[("c-ip", "10.20.0.15"), ("site", "W3SVC2 (back end)")],
+            ),
             f(Class::Context, &[("ClientIPAddress", "192.0.2.11")]),
         ]);
         assert_eq!(p.ips.iter().collect::<Vec<_>>(), ["203.0.113.57"]);

@@ -5,7 +5,7 @@
 use super::TimelineEvent;
 use super::pivot::{Pivots, Req};
 use crate::model::{FileProblem, Timestamp};
-use crate::sources::{SourceFile, SourceKind, ecp, httpproxy, lines, open_read_only};
+use crate::sources::{SourceFile, SourceKind, ecp, httpproxy, lines, open_read_only, w3c};
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -74,7 +74,7 @@ pub fn sweep(files: &[SourceFile], pv: &Pivots, skip: &HashSet<(String, u64)>) -
 
 fn sweep_file(
     f: &SourceFile,
-    pre: &aho_corasick::AhoCorasick,
+    pre: &lines::Prefilter,
     pv: &Pivots,
     skip: &HashSet<(String, u64)>,
     kept: &AtomicU64,
@@ -95,22 +95,18 @@ fn sweep_file(
         }
     };
     let mut hp_header: Option<httpproxy::Header> = None;
-    let mut iis_fields: Option<Vec<String>> = None;
+    let mut iis_fields: Option<w3c::Fields> = None;
+    let site = w3c::site_of(&f.label, &f.path);
     let res = lines::scan(file, pre, |line| {
         let text = line.text;
         if f.kind == SourceKind::HttpProxy && httpproxy::Header::is_header_line(text) {
             hp_header = httpproxy::Header::parse(text);
             return;
         }
-        if f.kind == SourceKind::IisW3c
-            && let Some(rest) = text.strip_prefix(b"#Fields:")
-        {
-            iis_fields = Some(
-                String::from_utf8_lossy(rest)
-                    .split_whitespace()
-                    .map(str::to_string)
-                    .collect(),
-            );
+        if f.kind == SourceKind::IisW3c && w3c::Fields::is_fields_line(text) {
+            if let Some(fl) = w3c::Fields::parse(text) {
+                iis_fields = Some(fl);
+            }
             return;
         }
         if text.is_empty() || text[0] == b'#' || skip.contains(&(path.clone(), line.number)) {
@@ -125,10 +121,14 @@ fn sweep_file(
                     None => return,
                 }
             }
-            SourceKind::IisW3c => match iis_req(iis_fields.as_deref(), &raw) {
-                Some(r) => r,
-                None => return,
-            },
+            SourceKind::IisW3c => {
+                let fl = iis_fields.get_or_insert_with(w3c::Fields::default_iis);
+                let rec = w3c::W3cRecord::parse(fl, text, &site);
+                if rec.stem().is_empty() {
+                    return; // too cut to be a request
+                }
+                iis_req(&rec)
+            }
             SourceKind::EcpServer => match ecp::parse_line(text) {
                 Some(r) => Req {
                     time: r.time,
@@ -197,69 +197,38 @@ fn hp_req(r: &httpproxy::Record<'_>) -> Req {
     }
 }
 
-/// A W3C line split on spaces and bound by the file's `#Fields` (the 2.2 layout when a file has
-/// none).
-// TODO(iis merge): branch `iis` adds the full W3C reader (`sources::w3c`: fields re-bound mid-file,
-// Exchange query suffix, URL decoding). When it lands, build `Req` from its record here and
-// delete this minimal split; nothing else in the sweep depends on it.
-fn iis_req(fields: Option<&[String]>, line: &str) -> Option<Req> {
-    const DEFAULT: [&str; 15] = [
-        "date",
-        "time",
-        "s-ip",
-        "cs-method",
-        "cs-uri-stem",
-        "cs-uri-query",
-        "s-port",
-        "cs-username",
-        "c-ip",
-        "cs(User-Agent)",
-        "cs(Referer)",
-        "sc-status",
-        "sc-substatus",
-        "sc-win32-status",
-        "time-taken",
-    ];
-    let values: Vec<&str> = line.split(' ').collect();
-    let get = |name: &str| -> Option<String> {
-        let i = match fields {
-            Some(f) => f.iter().position(|n| n.eq_ignore_ascii_case(name))?,
-            None => DEFAULT.iter().position(|n| n.eq_ignore_ascii_case(name))?,
-        };
-        values.get(i).and_then(|v| nonempty(*v))
+/// The request fields of an IIS W3C record (`sources::w3c`: fields bound by `#Fields`, re-bound
+/// mid-file). The URL drops Exchange's query suffix; its `cafeReqId` becomes the request id, and an
+/// `X-Forwarded-For` column, when logged, counts as a client address.
+fn iis_req(r: &w3c::W3cRecord<'_>) -> Req {
+    use w3c::F;
+    let rid = {
+        let suffix = r.exchange_suffix();
+        let l = suffix.to_ascii_lowercase();
+        l.find("cafereqid=").and_then(|i| {
+            let i = i + "cafereqid=".len();
+            let end = suffix[i..].find([';', '&']).map_or(suffix.len(), |e| i + e);
+            nonempty(&suffix[i..end])
+        })
     };
-    let time = match (get("date"), get("time")) {
-        (Some(d), Some(t)) => Timestamp::parse_leading(format!("{d} {t}").as_bytes()),
-        _ => None,
-    };
-    let stem = get("cs-uri-stem")?;
-    let query = get("cs-uri-query");
-    let rid = query.as_deref().and_then(|q| {
-        let l = q.to_ascii_lowercase();
-        let i = l.find("cafereqid=")? + "cafereqid=".len();
-        let end = q[i..].find([';', '&']).map_or(q.len(), |e| i + e);
-        nonempty(&q[i..end])
-    });
-    let ip = match (
-        get("c-ip"),
-        get("X-Forwarded-For").or_else(|| get("cs(X-Forwarded-For)")),
-    ) {
+    let xff = r
+        .get_named("X-Forwarded-For")
+        .or_else(|| r.get_named("cs(X-Forwarded-For)"))
+        .and_then(nonempty);
+    let ip = match (nonempty(r.value(F::ClientIp)), xff) {
         (Some(c), Some(x)) => Some(format!("{c},{x}")),
         (c, x) => c.or(x),
     };
-    Some(Req {
-        time,
+    Req {
+        time: Timestamp::parse_leading(r.date_time().as_bytes()),
         ip,
-        user_agent: get("cs(User-Agent)"),
-        method: get("cs-method"),
-        url: Some(match &query {
-            Some(q) => format!("{stem}?{q}"),
-            None => stem,
-        }),
-        status: get("sc-status"),
-        user: get("cs-username"),
+        user_agent: nonempty(r.value(F::UserAgent)),
+        method: nonempty(r.value(F::Method)),
+        url: nonempty(r.url()),
+        status: nonempty(r.value(F::Status)),
+        user: nonempty(r.value(F::Username)),
         request_id: rid,
-    })
+    }
 }
 
 fn event(
@@ -320,10 +289,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn iis_lines_by_fields() {
-        let fields: Vec<String> = "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken"
-            .split(' ').map(str::to_string).collect();
-        let r = iis_req(Some(&fields), "2021-02-11 04:29:44 10.20.0.15 POST /ecp/q.js &CorrelationID=<empty>;&cafeReqId=6e1d4a7b-2c90-4f3e-b5d8-19a0c7e4f265; 443 - 203.0.113.57 python-requests/2.25.1 - 241 0 0 57").unwrap();
+    fn iis_requests_from_w3c_records() {
+        let fl = w3c::Fields::parse(w3c::DEFAULT_FIELDS.as_bytes()).unwrap();
+        let line = b"2021-02-11 04:29:44 10.20.0.15 POST /ecp/q.js &CorrelationID=<empty>;&cafeReqId=6e1d4a7b-2c90-4f3e-b5d8-19a0c7e4f265; 443 - 203.0.113.57 python-requests/2.25.1 - 241 0 0 57";
+        let r = iis_req(&w3c::W3cRecord::parse(&fl, line, "W3SVC1"));
         assert_eq!(r.time.unwrap().to_string(), "2021-02-11T04:29:44.000Z");
         assert_eq!(r.ip.as_deref(), Some("203.0.113.57"));
         assert_eq!(r.status.as_deref(), Some("241"));
@@ -332,15 +301,20 @@ mod tests {
             r.request_id.as_deref(),
             Some("6e1d4a7b-2c90-4f3e-b5d8-19a0c7e4f265")
         );
-        assert!(r.url.unwrap().starts_with("/ecp/q.js?&CorrelationID"));
-        // no #Fields: the default layout; a short line has no stem
-        assert!(
-            iis_req(
-                None,
-                "2021-02-11 04:29:44 10.20.0.15 POST /x - 443 - 1.2.3.4 ua - 200 0 0 1"
-            )
-            .is_some()
+        assert_eq!(
+            r.url.as_deref(),
+            Some("/ecp/q.js"),
+            "Exchange's suffix is not the URL"
         );
-        assert!(iis_req(None, "2021-02-11 04:29:44").is_none());
+        let xff =
+            w3c::Fields::parse(b"#Fields: date time cs-uri-stem c-ip X-Forwarded-For").unwrap();
+        let r = iis_req(&w3c::W3cRecord::parse(
+            &xff,
+            b"2021-02-11 05:00:00 /owa/ 10.0.0.5 203.0.113.9",
+            "",
+        ));
+        assert_eq!(r.ip.as_deref(), Some("10.0.0.5,203.0.113.9"));
+        let cut = iis_req(&w3c::W3cRecord::parse(&fl, b"2021-02-11 04:29:44", ""));
+        assert_eq!((cut.url, cut.ip), (None, None));
     }
 }

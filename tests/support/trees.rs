@@ -538,7 +538,22 @@ pub fn build_clean(root: &Path) {
         "inetpub/logs/LogFiles/W3SVC1/u_ex201231.log",
         &iis_file(&[
             "2020-12-31 08:00:01 10.20.0.15 GET /owa/ &CorrelationID=<empty>;&cafeReqId=0b6f2c1e-88a4-4d0b-9e3f-5a7d21c4e9ab;&encoding=; 443 - 198.51.100.23 Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64) - 302 0 0 15",
+            // benign look-alikes of the IIS rules: stock logon page and its stylesheet,
+            // a versioned ECP script, Outlook's own autodiscover.json lookup
+            "2020-12-31 08:00:02 10.20.0.15 GET /owa/auth/logon.aspx url=https%3a%2f%2fmail.contoso.com%2fowa%2f&reason=0&CorrelationID=<empty>;&cafeReqId=2b6f2c1e-88a4-4d0b-9e3f-5a7d21c4e9ab; 443 - 198.51.100.23 Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64) - 200 0 0 46",
+            "2020-12-31 08:00:02 10.20.0.15 GET /owa/auth/Current/themes/resources/logon.css &CorrelationID=<empty>;&cafeReqId=3b6f2c1e-88a4-4d0b-9e3f-5a7d21c4e9ab; 443 - 198.51.100.23 Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64) - 200 0 0 0",
+            "2021-01-20 10:12:40 10.20.0.15 GET /ecp/15.1.2106/scripts/abc.js &CorrelationID=<empty>;&cafeReqId=4b6f2c1e-88a4-4d0b-9e3f-5a7d21c4e9ab; 443 CONTOSO\\admin 198.51.100.30 Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64) - 200 0 0 3",
+            "2021-03-01 07:30:00 10.20.0.15 POST /autodiscover/autodiscover.json/v1.0/jdoe@contoso.com Protocol=ActiveSync&RedirectCount=1&CorrelationID=<empty>;&cafeReqId=5b6f2c1e-88a4-4d0b-9e3f-5a7d21c4e9ab; 443 - 198.51.100.24 Outlook-iOS/2.0 - 200 0 0 12",
             "2021-03-15 09:00:01 10.20.0.15 POST /owa/service.svc action=GetItem&CorrelationID=<empty>;&cafeReqId=1b6f2c1e-88a4-4d0b-9e3f-5a7d21c4e9ab; 443 CONTOSO\\jdoe 198.51.100.23 Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64) - 200 0 0 31",
+        ]),
+    );
+    // the back end: an administrator's Exchange Management Shell through the front end
+    write(
+        root,
+        "inetpub/logs/LogFiles/W3SVC2/u_ex201231.log",
+        &iis_file(&[
+            "2020-12-31 09:10:00 10.20.0.15 POST /powershell serializationLevel=Full;ExchClientVer=15.1.2106.2;clientApplication=ManagementShell;TargetServer=;PSVersion=5.1.17763.1 444 CONTOSO\\admin 10.20.0.15 Microsoft+WinRM+Client - 200 0 0 450",
+            "2021-03-15 09:10:00 10.20.0.15 POST /powershell - 444 CONTOSO\\admin 10.20.0.15 Microsoft+WinRM+Client - 200 0 0 120",
         ]),
     );
     write(
@@ -680,9 +695,19 @@ pub fn build_compromised(root: &Path) {
         "inetpub/logs/LogFiles/W3SVC1/u_ex210211.log",
         &iis_file(&[
             "2020-12-31 08:00:01 10.20.0.15 GET /owa/ &CorrelationID=<empty>;&cafeReqId=0b6f2c1e-88a4-4d0b-9e3f-5a7d21c4e9ab;&encoding=; 443 - 198.51.100.23 Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64) - 302 0 0 15",
+            "2021-02-11 04:27:19 10.20.0.15 POST /owa/auth/Current/themes/resources/logon.css &CorrelationID=<empty>;&cafeReqId=0b6f2c1e-88a4-4d0b-9e3f-5a7d21c4e9ab; 443 - 203.0.113.57 Mozilla/5.0+(compatible;+YandexBot/3.0;++http://yandex.com/bots) - 200 0 0 311",
             "2021-02-11 04:29:44 10.20.0.15 POST /ecp/q.js &CorrelationID=<empty>;&cafeReqId=6e1d4a7b-2c90-4f3e-b5d8-19a0c7e4f265; 443 - 203.0.113.57 python-requests/2.25.1 - 241 0 0 57",
             "2021-03-04 22:11:02 10.20.0.15 POST /aspnet_client/system_web/zq7w.aspx - 443 - 203.0.113.88 antSword/v2.1 - 200 0 0 143",
             "2021-03-05 01:12:40 10.20.0.15 POST /aspnet_client/mvq4tz.aspx - 443 - 198.51.100.200 Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64) - 200 0 0 88",
+        ]),
+    );
+    // the back end: the virtual-directory reset forged through the front end (its machine account)
+    write(
+        root,
+        "inetpub/logs/LogFiles/W3SVC2/u_ex210211.log",
+        &iis_file(&[
+            "2020-12-31 09:10:00 10.20.0.15 POST /powershell serializationLevel=Full;ExchClientVer=15.1.2106.2;clientApplication=ManagementShell;TargetServer=;PSVersion=5.1.17763.1 444 CONTOSO\\admin 10.20.0.15 Microsoft+WinRM+Client - 200 0 0 450",
+            "2021-02-11 04:31:20 10.20.0.15 POST /ecp/DDI/DDIService.svc/SetObject schema=ResetOABVirtualDirectory&msExchEcpCanary=VGVzdA&CorrelationID=<empty>;&cafeReqId=7e1d4a7b-2c90-4f3e-b5d8-19a0c7e4f265; 444 CONTOSO\\EX01$ 10.20.0.15 python-requests/2.25.1 - 200 0 0 98",
         ]),
     );
     let mut events = benign_events();
@@ -727,4 +752,161 @@ pub fn build_compromised(root: &Path) {
     let mut zip = b"PK\x05\x06".to_vec();
     zip.resize(22, 0);
     write(root, "ProgramData/it.zip", &zip);
+}
+
+/// A ProxyLogon SSRF request (`AnchorMailbox` `ServerInfo~...`, class exploitation) on 2021-02-11,
+/// with `kv` overriding any column.
+pub fn ssrf_hit(n: u64, time: &str, kv: &[(&str, &str)]) -> String {
+    let mut all: Vec<(&str, &str)> = vec![
+        ("Protocol", "Ecp"),
+        ("UrlStem", "/ecp/x.js"),
+        ("IsAuthenticated", "false"),
+        ("AuthenticatedUser", ""),
+        (
+            "AnchorMailbox",
+            "ServerInfo~a]@ex01.contoso.local:444/ecp/DDI/DDIService.svc/GetList?#",
+        ),
+        ("UserAgent", "python-requests/2.25.1"),
+        ("ClientIpAddress", "203.0.113.57"),
+        ("RoutingHint", "X-BEResource-Cookie"),
+    ];
+    all.extend_from_slice(kv);
+    hp_line(n, time, &all)
+}
+
+/// Writes an HttpProxy log (header block and `lines`) as `<X>/Logging/HttpProxy/<proto>/<name>`.
+pub fn write_hp(root: &Path, proto: &str, name: &str, lines: &[String]) {
+    write(
+        root,
+        &format!("{X}/Logging/HttpProxy/{proto}/{name}"),
+        &hp_file("2021-02-11T00:00:00.000Z", lines),
+    );
+}
+
+/// Deterministic junk bytes (NULs, control bytes, invalid UTF-8), with `ServerInfo~` sprinkled in
+/// so that the prefilter fires on it.
+pub fn junk(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    let mut v = Vec::with_capacity(len + 16);
+    while v.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        v.push((x >> 24) as u8);
+        if x.is_multiple_of(997) {
+            v.extend_from_slice(b"ServerInfo~a/b\n");
+        }
+    }
+    v.truncate(len);
+    v
+}
+
+/// UTF-16LE with a byte-order mark.
+pub fn utf16le(text: &str) -> Vec<u8> {
+    let mut v = vec![0xFF, 0xFE];
+    for u in text.encode_utf16() {
+        v.extend_from_slice(&u.to_le_bytes());
+    }
+    v
+}
+
+/// Plants hostile input into a server tree at `root`: attacker text (formulas, markup, terminal
+/// escapes, invalid UTF-8) in a hit, file names with escapes and formulas, binary junk named
+/// `.LOG`, a zero-byte log, a UTF-16 log, a truncated EVTX and, on Unix, a link loop and a link
+/// to `outside` (a folder outside the root, which gets a file with a hit that must never be read).
+pub fn plant_hostile(root: &Path, outside: &Path) {
+    let mut lines = vec![
+        ssrf_hit(
+            80_001,
+            "2021-02-11T05:00:00.000Z",
+            &[
+                ("UserAgent", "=cmd|'/C calc'!A0"),
+                ("RoutingHint", "@SUM(1+1)"),
+            ],
+        ),
+        ssrf_hit(
+            80_002,
+            "2021-02-11T05:00:01.000Z",
+            &[
+                ("UserAgent", "<script>alert(document.domain)</script>"),
+                ("ClientIpAddress", "203.0.113.5\x1b[1A\x1b[2K"),
+                (
+                    "AnchorMailbox",
+                    "ServerInfo~\x1b]0;owned\x07x@ex01:444/ecp/y.ecp?#",
+                ),
+            ],
+        ),
+    ];
+    lines.push(
+        ssrf_hit(
+            80_003,
+            "2021-02-11T05:00:02.000Z",
+            &[("UserAgent", "BADUTF8")],
+        )
+        .replace("BADUTF8", "\u{1}BADUTF8"),
+    );
+    let mut body = hp_file("2021-02-11T05:00:00.000Z", &lines);
+    // invalid UTF-8 in the third hit's UserAgent
+    let at = body.windows(8).position(|w| w == b"\x01BADUTF8").unwrap();
+    body.splice(at..at + 1, *b"\xff\xfe\xc3");
+    write(
+        root,
+        &format!("{X}/Logging/HttpProxy/Ecp/HttpProxy_2021021105-1.LOG"),
+        &body,
+    );
+    write(
+        root,
+        &format!("{X}/Logging/HttpProxy/Owa/junk\x1b[2J=cmd.LOG"),
+        &junk(64 * 1024, 7),
+    );
+    write(
+        root,
+        &format!("{X}/Logging/HttpProxy/Eas/HttpProxy_2021021106-1.LOG"),
+        b"",
+    );
+    let utf16 = format!(
+        "{FIELDS}\r\n{}",
+        ssrf_hit(80_004, "2021-02-11T05:00:03.000Z", &[])
+    );
+    write(
+        root,
+        &format!("{X}/Logging/HttpProxy/Ews/HttpProxy_2021021107-1.LOG"),
+        &utf16le(&utf16),
+    );
+    write(
+        root,
+        "ProgramData/evil\x1b]0;title\x07=1+1.zip",
+        b"PK\x05\x06",
+    );
+    write(root, "Windows/Temp/lsass\x1b[31m.dmp", b"MDMP");
+    let evtx = std::fs::read(root.join("Windows/System32/winevt/Logs/Application.evtx")).unwrap();
+    write(root, "Windows/Temp/cut.evtx", &evtx[..evtx.len() / 2]);
+    write(
+        outside,
+        "secret/HttpProxy_2021021108-1.LOG",
+        &hp_file(
+            "2021-02-11T05:00:00.000Z",
+            &[ssrf_hit(
+                80_005,
+                "2021-02-11T05:00:04.000Z",
+                &[("UserAgent", "OUTSIDE-THE-ROOT")],
+            )],
+        ),
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::symlink;
+        let ecp = root.join(format!("{X}/Logging/HttpProxy/Ecp"));
+        symlink("..", ecp.join("loop")).unwrap();
+        symlink(
+            outside.join("secret/HttpProxy_2021021108-1.LOG"),
+            ecp.join("HttpProxy_2021021108-1.LOG"),
+        )
+        .unwrap();
+        symlink(
+            outside.join("secret"),
+            root.join(format!("{X}/Logging/HttpProxy/Rest2")),
+        )
+        .unwrap();
+    }
 }

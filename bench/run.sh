@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Whole-process benchmark (issue 3): exhunt against ripgrep (the I/O floor) and a Python port of
+# Test-ProxyLogon's log checks, on a generated server tree, in the same run.
+#
+#   bench/run.sh [SIZE] [REPS]      e.g. bench/run.sh 2G 3
+#
+# Generates (or reuses) bench/data/tree-SIZE with examples/gen_tree.rs (seed 42, planted
+# intrusion), warms the page cache, then times each command REPS times with /usr/bin/time -v and
+# prints the median wall time, MB/s, peak RSS and the ratios. Needs: cargo, python3, ripgrep
+# (Debian: apt-get install ripgrep), GNU time (/usr/bin/time). The Python port runs once (it is slow).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZE="${1:-2G}"
+REPS="${2:-3}"
+DATA="bench/data/tree-$SIZE"
+TPL_PORT="${TPL_PORT:-../shared/baseline/tpl_port.py}"
+command -v rg >/dev/null || { echo "ripgrep (rg) is needed: apt-get install ripgrep" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "GNU time is needed: apt-get install time" >&2; exit 2; }
+
+cargo build --release -q --bin exhunt --example gen_tree
+EXHUNT=target/release/exhunt
+if [ ! -d "$DATA" ]; then
+  echo "generating $DATA ..."
+  target/release/examples/gen_tree --out "$DATA" --size "$SIZE" --seed 42 --plant >/dev/null
+fi
+BYTES=$(du -sb "$DATA" | cut -f1)
+echo "tree: $DATA, $((BYTES / 1048576)) MiB, $(find "$DATA" -type f | wc -l) files"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
+echo "warming the page cache ..."
+find "$DATA" -type f -exec cat {} + >/dev/null
+
+# run NAME REPS CMD... -> prints "NAME median_seconds max_rss_kb"
+run() {
+  local name=$1 reps=$2; shift 2
+  local times=() rss=0
+  for _ in $(seq "$reps"); do
+    local out
+    out=$( { /usr/bin/time -v "$@" >/dev/null; } 2>&1 >/dev/null | tail -n 30 || true)
+    local wall kb
+    wall=$(echo "$out" | awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}')
+    kb=$(echo "$out" | awk -F': ' '/Maximum resident set size/ {print $2}')
+    times+=("$wall")
+    [ "${kb:-0}" -gt "$rss" ] && rss=$kb
+  done
+  local med
+  med=$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  echo "$name $med $rss"
+}
+
+RESULTS=$(mktemp)
+{
+  run "exhunt-default" "$REPS" "$EXHUNT" scan "$DATA" -q --no-progress
+  run "exhunt-tpl-checks" "$REPS" "$EXHUNT" scan "$DATA" -q --no-progress --checks tpl
+  run "exhunt-threads-1" "$REPS" "$EXHUNT" scan "$DATA" -q --no-progress --threads 1
+  run "exhunt-threads-2" "$REPS" "$EXHUNT" scan "$DATA" -q --no-progress --threads 2
+  run "rg-count-ServerInfo" "$REPS" rg -c -F 'ServerInfo~' "$DATA"
+  if [ -f "$TPL_PORT" ]; then
+    run "python-tpl-port" 1 python3 "$TPL_PORT" "$DATA"
+  fi
+} | tee "$RESULTS"
+
+echo
+printf '%-22s %10s %10s %12s\n' command seconds MB/s peak_RSS_MB
+while read -r name secs kb; do
+  printf '%-22s %10.2f %10.0f %12.1f\n' "$name" "$secs" "$(echo "$BYTES / 1048576 / $secs" | bc -l)" "$(echo "$kb / 1024" | bc -l)"
+done < "$RESULTS"
+t() { awk -v n="$1" '$1==n {print $2}' "$RESULTS"; }
+echo
+echo "ratios (targets in BENCHMARKS.md):"
+printf '  default scan / rg:           %.2f  (target <= 1.5)\n' "$(echo "$(t exhunt-default) / $(t rg-count-ServerInfo)" | bc -l)"
+[ -n "$(t python-tpl-port)" ] && printf '  python port / tpl-checks:     %.1f  (target >= 20)\n' "$(echo "$(t python-tpl-port) / $(t exhunt-tpl-checks)" | bc -l)"
+printf '  threads 1 / threads 2:       %.2f  (target >= 1.7)\n' "$(echo "$(t exhunt-threads-1) / $(t exhunt-threads-2)" | bc -l)"
+rm -f "$RESULTS"
+
+echo
+echo "detection on the planted tree (ground-truth.json):"
+OUT=$(mktemp -d)
+"$EXHUNT" scan "$DATA" -q --no-progress --out "$OUT" || true
+python3 bench/check_truth.py "$DATA" "$OUT/report.json" || true
+rm -rf "$OUT"
