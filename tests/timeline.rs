@@ -144,10 +144,12 @@ fn pivots_sweep_and_ip_summaries() {
     let ips = r["attacker_ips"].as_array().unwrap();
     let a = ips.iter().find(|a| a["ip"] == "203.0.113.57").unwrap();
     assert_eq!(a["first_seen"], "2021-02-11T04:27:01.310Z");
-    assert_eq!(a["last_seen"], "2021-02-11T04:31:20.733Z");
-    // six HttpProxy lines (the reset line holds two findings: one request) and two IIS lines
-    assert_eq!(a["requests"], 8);
+    assert_eq!(a["last_seen"], "2021-02-11T04:40:02.000Z");
+    // seven HttpProxy lines (the reset line holds two findings: one request; the 302 is found by
+    // the sweep) and two IIS lines
+    assert_eq!(a["requests"], 9);
     assert_eq!(a["statuses"]["200"], 6);
+    assert_eq!(a["statuses"]["302"], 1);
     assert_eq!(a["statuses"]["241"], 2, "in HttpProxy and in IIS");
     assert_eq!(a["hits"][0]["value"], "/ecp/q.js");
     assert!(
@@ -188,6 +190,12 @@ fn pivots_sweep_and_ip_summaries() {
         swept.iter().all(|r| r[16].is_empty()),
         "a swept line is not a finding"
     );
+    let follow_up = swept.iter().find(|r| r[12] == "/ecp/default.aspx").unwrap();
+    assert_eq!(
+        follow_up[19],
+        "ip=203.0.113.57; user-agent=python-requests/2.25.1"
+    );
+    assert_eq!(follow_up[0], "2021-02-11T04:40:02.000Z");
     assert!(run.stdout.contains("Attacker IPs"));
     assert!(
         run.stdout

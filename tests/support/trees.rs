@@ -617,6 +617,22 @@ pub fn build_compromised(root: &Path) {
         atk(50_104, "2021-02-11T04:30:12.540Z", "/ecp/q.js", "ServerInfo~zz]@ex01.contoso.local:444/ecp/DDI/DDIService.svc/GetObject?schema=OABVirtualDirectory&msExchEcpCanary=VGVzdA#", "200", &[]),
         atk(50_105, "2021-02-11T04:30:58.101Z", "/ecp/q.js", "ServerInfo~zz]@ex01.contoso.local:444/ecp/DDI/DDIService.svc/SetObject?schema=OABVirtualDirectory&msExchEcpCanary=VGVzdA#", "200", &[]),
         atk(50_106, "2021-02-11T04:31:20.733Z", "/ecp/q.js", "ServerInfo~zz]@ex01.contoso.local:444/ecp/DDI/DDIService.svc/SetObject?schema=ResetOABVirtualDirectory&msExchEcpCanary=VGVzdA#", "200", &[]),
+        // an ordinary-looking follow-up from the same address: no rule matches it, the pivot sweep finds it
+        hp_line(
+            50_107,
+            "2021-02-11T04:40:02.000Z",
+            &[
+                ("Protocol", "Ecp"),
+                ("UrlStem", "/ecp/default.aspx"),
+                ("Method", "GET"),
+                ("IsAuthenticated", "false"),
+                ("AuthenticatedUser", ""),
+                ("AnchorMailbox", ""),
+                ("UserAgent", "python-requests/2.25.1"),
+                ("ClientIpAddress", "203.0.113.57"),
+                ("HttpStatus", "302"),
+            ],
+        ),
     ]);
     write(
         root,
