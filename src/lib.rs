@@ -2,8 +2,9 @@
 //!
 //! Data flows one way: [`sources`] find artefacts under a root and yield typed records,
 //! [`detect`] turns records into [`model::Finding`]s, [`scan`] runs the whole pass and derives
-//! coverage and the verdict, and [`report`] writes the result in each output format.
-//! [`collect`] copies the files behind the findings out of the evidence with a hash manifest.
+//! coverage and the verdict, [`timeline`] pivots on the attackers' findings and builds one UTC
+//! timeline, and [`report`] writes the result in each output format. [`collect`] copies the files
+//! behind the findings out of the evidence with a hash manifest.
 
 pub mod cli;
 pub mod collect;
@@ -12,6 +13,7 @@ pub mod model;
 pub mod report;
 pub mod scan;
 pub mod sources;
+pub mod timeline;
 
 /// The tool's version, recorded in every report.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -9,6 +9,7 @@ use crate::model::{
 };
 use crate::sources::discover::{self, Install, Plan};
 use crate::sources::{SourceFile, SourceKind, ecp, evtx, httpproxy, lines, open_read_only, w3c};
+use crate::timeline;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -104,6 +105,15 @@ pub struct ScanResult {
     pub notes: Vec<String>,
     /// Exchange builds seen in the logs (HttpProxy version columns).
     pub builds_seen: Vec<String>,
+    /// The earliest and latest of them, and whether the latest holds each chain's fix.
+    pub build_assessment: Option<detect::patch_level::BuildAssessment>,
+    /// The pivot values taken from the findings and what the sweep for them read.
+    pub pivot: timeline::PivotReport,
+    /// Per attacker IP: first and last seen, requests, statuses, what it hit, which findings.
+    pub attacker_ips: Vec<timeline::pivot::IpSummary>,
+    /// The timeline (findings and swept lines), written as `timeline.csv` / `timeline.jsonl`.
+    #[serde(skip)]
+    pub timeline: Vec<timeline::TimelineEvent>,
     pub started: Timestamp,
     pub elapsed_ms: u64,
     pub totals: Totals,
@@ -221,9 +231,36 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     );
     let web = pool.install(|| webshells::scan(&prepared, web_plan, opts.window));
 
+    let text_files: Vec<SourceFile> = plan
+        .files
+        .iter()
+        .filter(|f| timeline::sweep::reads(f.kind))
+        .cloned()
+        .collect();
+    let kinds: HashMap<String, SourceKind> = plan
+        .files
+        .iter()
+        .map(|f| (f.path.display().to_string(), f.kind))
+        .collect();
     let mut result = assemble(opts, plan, outcomes, threads, started, (prepared, web));
+    pool.install(|| post_process(&mut result, &text_files, &kinds));
     result.elapsed_ms = clock.elapsed().as_millis() as u64;
     Ok(result)
+}
+
+/// Analysis over the findings of every check: the patch level each hit met, the builds seen, and
+/// the pivot sweep and timeline (one more pass over the text logs, only when findings give pivots).
+fn post_process(
+    result: &mut ScanResult,
+    text_files: &[SourceFile],
+    kinds: &HashMap<String, SourceKind>,
+) {
+    detect::patch_level::annotate(&mut result.findings);
+    result.build_assessment = detect::patch_level::assess(&result.builds_seen);
+    let t = timeline::run(&result.host, &result.findings, text_files, kinds);
+    result.timeline = t.events;
+    result.pivot = t.pivot;
+    result.attacker_ips = t.ips;
 }
 
 fn progress_bar(enabled: bool, total: u64) -> indicatif::ProgressBar {
@@ -658,6 +695,7 @@ fn assemble(
         _ if !opts.selected(detect::suspicious_files::ID) => not_selected(
             detect::suspicious_files::ID,
             detect::suspicious_files::TITLE,
+            true,
         ),
         Some(r) => {
             let out = detect::suspicious_files::run(r, &file_locations);
@@ -673,6 +711,7 @@ fn assemble(
             CheckStatus {
                 check: detect::suspicious_files::ID,
                 title: detect::suspicious_files::TITLE,
+                required: true,
                 state: if missing.is_empty() && out.problems.is_empty() {
                     CheckState::Ran
                 } else {
@@ -704,6 +743,7 @@ fn assemble(
         None => CheckStatus {
             check: detect::suspicious_files::ID,
             title: detect::suspicious_files::TITLE,
+            required: true,
             state: CheckState::Skipped,
             reason: Some(
                 "loose log files were given (--logs), not a system drive: no folders to search"
@@ -724,7 +764,7 @@ fn assemble(
     notes.extend(prepared.notes);
     let mut web_checks = web.merge_into(&mut findings, &mut coverage, &mut notes);
     for c in web_checks.iter_mut().filter(|c| !opts.selected(c.check)) {
-        *c = not_selected(c.check, c.title);
+        *c = not_selected(c.check, c.title, c.required);
     }
     findings.retain(|f| opts.selected(f.check));
 
@@ -740,7 +780,7 @@ fn assemble(
         .iter()
         .map(|c| match opts.selected(c.info().id) {
             true => check_status(c.info(), &coverage, &findings, opts.window),
-            false => not_selected(c.info().id, c.info().title),
+            false => not_selected(c.info().id, c.info().title, c.info().required),
         })
         .collect();
     checks.push(files_status);
@@ -797,16 +837,21 @@ fn assemble(
         problems,
         notes,
         builds_seen: builds,
+        build_assessment: None,
+        pivot: Default::default(),
+        attacker_ips: Vec::new(),
+        timeline: Vec::new(),
         started,
         elapsed_ms: 0,
         totals,
     }
 }
 
-fn not_selected(check: &'static str, title: &'static str) -> CheckStatus {
+fn not_selected(check: &'static str, title: &'static str, required: bool) -> CheckStatus {
     CheckStatus {
         check,
         title,
+        required,
         state: CheckState::NotSelected,
         reason: Some("not selected with --checks".into()),
         sources: vec![],
@@ -838,7 +883,9 @@ fn check_status(
             .collect();
         let data: Vec<&&SourceCoverage> = groups.iter().filter(|g| g.records > 0).collect();
         if data.is_empty() {
-            let what = if groups.iter().any(|g| g.present) {
+            let what = if groups.iter().any(|g| !g.problems.is_empty()) {
+                "present but no record could be read (see coverage problems)"
+            } else if groups.iter().any(|g| g.present) {
                 "present but empty"
             } else {
                 "missing"
@@ -896,6 +943,7 @@ fn check_status(
     CheckStatus {
         check: info.id,
         title: info.title,
+        required: info.required,
         state,
         reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
         sources,

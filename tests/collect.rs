@@ -52,9 +52,9 @@ fn a_folder_collection_keeps_paths_hashes_and_times_and_verify_catches_tampering
     assert_eq!(m["schema"], "exhunt.collection/1");
     assert_eq!(m["host"], "EX01");
     let files = m["files"].as_array().unwrap();
-    // 3 HttpProxy logs, the ECP and OAB logs, 2 IIS logs, the event log, the dump, the archive
-    // and the webshell
-    assert_eq!(files.len(), 11, "{files:#?}");
+    // 3 HttpProxy logs, the ECP and OAB logs, 2 IIS logs, 4 event logs (Application, MSExchange
+    // Management, Sysmon, Security), the dump, the archive and the webshell
+    assert_eq!(files.len(), 14, "{files:#?}");
     assert!(m["not_collected"].as_array().unwrap().is_empty());
     for e in files {
         let orig = Path::new(e["original_path"].as_str().unwrap());
@@ -107,11 +107,11 @@ fn a_folder_collection_keeps_paths_hashes_and_times_and_verify_catches_tampering
     assert!(csv.starts_with(
         "original_path,collected_path,size,sha256,md5,modified,created,accessed,findings,note,host\n"
     ));
-    assert_eq!(csv.lines().count(), 12);
+    assert_eq!(csv.lines().count(), 15);
 
     let (code, out, _) = verify(&c);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("OK: all 11 file(s) match"), "{out}");
+    assert!(out.contains("OK: all 14 file(s) match"), "{out}");
 
     // A second collection never overwrites the first.
     let before = std::fs::read(c.join("EX01/manifest.json")).unwrap();
@@ -143,7 +143,7 @@ fn a_folder_collection_keeps_paths_hashes_and_times_and_verify_catches_tampering
     // The whole --collect folder: the intact EX01.1 passes, EX01 does not.
     let (code, out, _) = verify(&c);
     assert_eq!(code, 1);
-    assert!(out.contains("OK: all 11 file(s) match"), "{out}");
+    assert!(out.contains("OK: all 14 file(s) match"), "{out}");
 
     // A manifest pointing outside the collection is not followed.
     let mut m = manifest(&c.join("EX01.1/manifest.json"));
@@ -235,7 +235,7 @@ fn a_zip_collection_verifies_and_tampering_shows() {
     }
     let (code, out, _) = verify(&zip_path);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("OK: all 11 file(s) match"), "{out}");
+    assert!(out.contains("OK: all 14 file(s) match"), "{out}");
     // the same manifest inside and beside
     let mut za = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
     let mut inside = Vec::new();

@@ -99,7 +99,9 @@ fn compromised_example_iis_lines_are_findings() {
     );
     assert_eq!(f[0]["source"]["line"], 7);
     let f = by_rule(&r, "iis-webshell-aspnet-client");
-    assert_eq!(f.len(), 1);
+    // zq7w.aspx (antSword), then the ProxyShell PST shell mvq4tz.aspx written by the mailbox export
+    assert_eq!(f.len(), 2);
+    assert_eq!(f[1]["fields"]["cs-uri-stem"], "/aspnet_client/mvq4tz.aspx");
     assert_eq!(f[0]["class"], "post-exploitation");
     assert_eq!(f[0]["fields"]["cs(User-Agent)"], "antSword/v2.1");
     assert_eq!(
@@ -112,7 +114,7 @@ fn compromised_example_iis_lines_are_findings() {
     assert_eq!(f.len(), 1);
     assert_eq!(f[0]["fields"]["site"], "W3SVC2 (back end)");
     assert_eq!(f[0]["fields"]["cs-username"], "CONTOSO\\EX01$");
-    assert_eq!(findings(&r, "iis-web").len(), 4);
+    assert_eq!(findings(&r, "iis-web").len(), 5);
 }
 
 #[test]

@@ -19,6 +19,7 @@ pub static INFO: CheckInfo = CheckInfo {
     sources: &[SourceKind::HttpProxy],
     coverage: &["HttpProxy/"],
     literals: &[(SourceKind::HttpProxy, &["ServerInfo~", "Server~"])],
+    required: true,
 };
 
 /// Test-ProxyLogon's nine output columns, in its order, with the HttpProxy column each comes from.

@@ -24,6 +24,7 @@ pub static INFO: CheckInfo = CheckInfo {
             "InvalidCastException",
         ],
     )],
+    required: true,
 };
 
 fn fields(e: &EvtxEvent) -> Vec<(String, String)> {

@@ -26,6 +26,7 @@ pub static INFO: CheckInfo = CheckInfo {
         (SourceKind::OabGenerator, &[LITERAL]),
         (SourceKind::Text, &[LITERAL]),
     ],
+    required: true,
 };
 
 static ANY_TIME: LazyLock<Regex> = LazyLock::new(|| {

@@ -28,6 +28,7 @@ pub static INFO: CheckInfo = CheckInfo {
         (SourceKind::HttpProxy, &["ServerInfo~", "Server~"]),
         (SourceKind::EcpServer, &["VirtualDirectory"]),
     ],
+    required: true,
 };
 
 static RESET_VDIR: LazyLock<Regex> =

@@ -6,10 +6,14 @@ pub mod cve_2021_26855;
 pub mod cve_2021_26857;
 pub mod cve_2021_26858;
 pub mod cve_2021_27065;
+pub mod exchange_cmdlets;
 pub mod indicators;
 pub mod like;
+pub mod patch_level;
+pub mod process_evidence;
 pub mod rps_cat;
 pub mod suspicious_files;
+pub mod table;
 pub mod web_rules;
 pub mod webshells;
 
@@ -32,6 +36,12 @@ pub struct CheckInfo {
     /// Per source kind, the literals (ASCII case-insensitive) a record must hold to be parsed for
     /// this check; a record holding none of them is never parsed for it.
     pub literals: &'static [(SourceKind, &'static [&'static str])],
+    /// Whether the verdict needs this check: a required check that could not run over the window
+    /// (`no-data`, `partial`) makes a server without findings `inconclusive`. An optional check
+    /// reads logs many servers or collections lack (Sysmon, process auditing, the cmdlet log); it
+    /// shows its state like any other and its findings count in full, but its gaps never make the
+    /// verdict inconclusive. Test-ProxyLogon's four checks are required.
+    pub required: bool,
 }
 
 /// A record handed to checks, typed by its source.
@@ -83,6 +93,8 @@ pub static LOG_CHECKS: &[&dyn Check] = &[
     &cve_2021_27065::Cve202127065,
     &web_rules::IisWeb,
     &web_rules::HttpProxyWeb,
+    &exchange_cmdlets::ExchangeCmdlets,
+    &process_evidence::ProcessEvidence,
 ];
 
 /// The literals every check reading `kind` needs.

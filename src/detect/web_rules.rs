@@ -696,6 +696,8 @@ pub static IIS_INFO: LazyLock<CheckInfo> = LazyLock::new(|| CheckInfo {
     sources: &[SourceKind::IisW3c],
     coverage: &["IIS/"],
     literals: IIS_LITERALS_BY_SOURCE.as_slice(),
+    // Every check counted for the verdict before checks could be optional: kept as it was.
+    required: true,
 });
 
 pub static HTTPPROXY_INFO: LazyLock<CheckInfo> = LazyLock::new(|| CheckInfo {
@@ -704,6 +706,7 @@ pub static HTTPPROXY_INFO: LazyLock<CheckInfo> = LazyLock::new(|| CheckInfo {
     sources: &[SourceKind::HttpProxy],
     coverage: &["HttpProxy/"],
     literals: HTTPPROXY_LITERALS_BY_SOURCE.as_slice(),
+    required: true,
 });
 
 impl Check for IisWeb {

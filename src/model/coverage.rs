@@ -105,6 +105,8 @@ pub enum CheckState {
 pub struct CheckStatus {
     pub check: &'static str,
     pub title: &'static str,
+    /// Whether the verdict needs this check (see `detect::CheckInfo::required`).
+    pub required: bool,
     pub state: CheckState,
     /// Why the check is not `ran`, in words a responder can act on.
     #[serde(skip_serializing_if = "Option::is_none")]

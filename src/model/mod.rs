@@ -1,10 +1,12 @@
 //! The one data model shared by every check and every report.
 
+mod build;
 mod coverage;
 mod finding;
 mod time;
 mod verdict;
 
+pub use build::Build;
 pub use coverage::{CheckState, CheckStatus, FileProblem, SourceCoverage};
 pub(crate) use coverage::{max_opt, min_opt};
 pub use finding::{Class, Evidence, Finding, Severity};

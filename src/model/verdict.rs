@@ -28,7 +28,8 @@ impl Verdict {
 }
 
 /// Compromised > suspicious > inconclusive > no-evidence. Scanner noise never decides a verdict,
-/// and neither do `info` findings (e.g. allowlisted archives).
+/// and neither do `info` findings (e.g. allowlisted archives). Only required checks make a server
+/// inconclusive; optional ones (logs many servers lack) only add findings.
 pub fn decide(findings: &[Finding], checks: &[CheckStatus]) -> Verdict {
     let counted = || {
         findings
@@ -43,7 +44,7 @@ pub fn decide(findings: &[Finding], checks: &[CheckStatus]) -> Verdict {
     }
     if checks
         .iter()
-        .any(|c| c.state != CheckState::Ran && c.state != CheckState::Skipped)
+        .any(|c| c.required && c.state != CheckState::Ran && c.state != CheckState::Skipped)
     {
         return Verdict::Inconclusive;
     }

@@ -3,6 +3,7 @@
 //! [`terminal`] so that log content cannot drive the responder's terminal.
 
 use super::sanitize::terminal;
+use crate::detect::patch_level::Patched;
 use crate::model::{CheckState, Class, Finding, Severity, Verdict};
 use crate::scan::ScanResult;
 use std::fmt::Write;
@@ -55,6 +56,81 @@ fn finding_line(f: &Finding, p: &Paint) -> String {
         terminal(&who),
         terminal(&f.source.locator()),
     )
+}
+
+/// How many attacker IPs the console lists.
+pub const SHOWN_IPS: usize = 10;
+
+/// The attacker IPs taken from findings, and what the sweep found them doing.
+fn attackers(s: &mut String, scan: &ScanResult, p: &Paint) {
+    if scan.attacker_ips.is_empty() {
+        return;
+    }
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "{}",
+        p.c(
+            "1",
+            "Attacker IPs (from findings; every request they made, from all text logs)"
+        )
+    );
+    let t = |x: Option<crate::model::Timestamp>| x.map(|t| t.to_string()).unwrap_or_default();
+    for a in scan.attacker_ips.iter().take(SHOWN_IPS) {
+        let statuses: Vec<String> = a.statuses.iter().map(|(k, n)| format!("{k}x{n}")).collect();
+        let _ = writeln!(
+            s,
+            "  {}  {} .. {}  {} request(s), status {}",
+            terminal(&a.ip),
+            t(a.first_seen),
+            t(a.last_seen),
+            a.requests,
+            terminal(&statuses.join(" "))
+        );
+        let hits: Vec<String> = a
+            .hits
+            .iter()
+            .take(5)
+            .map(|h| format!("{} x{}", short(&h.value, 80), h.count))
+            .collect();
+        if !hits.is_empty() {
+            let _ = writeln!(s, "      hit: {}", terminal(&hits.join(", ")));
+        }
+        let rules: Vec<String> = a
+            .findings
+            .iter()
+            .take(6)
+            .map(|h| format!("{} x{}", h.value, h.count))
+            .collect();
+        if !rules.is_empty() {
+            let _ = writeln!(s, "      findings: {}", terminal(&rules.join(", ")));
+        }
+        if !a.user_agents.is_empty() {
+            let _ = writeln!(
+                s,
+                "      user agents: {}",
+                terminal(&short(&a.user_agents.join(" | "), 200))
+            );
+        }
+    }
+    if scan.attacker_ips.len() > SHOWN_IPS {
+        let _ = writeln!(
+            s,
+            "  ... and {} more (see report.json attacker_ips)",
+            scan.attacker_ips.len() - SHOWN_IPS
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  timeline: {} event(s) in timeline.csv / timeline.jsonl ({} line(s) found by the pivot sweep{})",
+        scan.pivot.timeline_events,
+        scan.pivot.lines_matched,
+        if scan.pivot.lines_dropped > 0 {
+            format!(", {} left out", scan.pivot.lines_dropped)
+        } else {
+            String::new()
+        }
+    );
 }
 
 /// Renders the summary. `color` adds ANSI colours (never inside untrusted text).
@@ -120,6 +196,32 @@ pub fn render(scan: &ScanResult, color: bool) -> String {
             terminal(&scan.builds_seen.join(", "))
         );
     }
+    if let Some(a) = &scan.build_assessment {
+        let cu = a
+            .latest_cu
+            .as_deref()
+            .map(|c| format!(" ({c})"))
+            .unwrap_or_default();
+        let chains: Vec<String> = a
+            .chains
+            .iter()
+            .map(|c| {
+                let word = match c.latest_patched {
+                    Patched::Yes => p.c("32", "patched"),
+                    Patched::No => p.c("1;31", "NOT patched"),
+                    Patched::Unknown => p.c("33", "unknown"),
+                };
+                format!("{} {word}", c.chain)
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "  latest build {}{}: {}",
+            terminal(&a.latest),
+            terminal(&cu),
+            chains.join("; ")
+        );
+    }
     let _ = writeln!(s);
     for c in &scan.checks {
         let mine: Vec<&Finding> = scan
@@ -158,11 +260,13 @@ pub fn render(scan: &ScanResult, color: bool) -> String {
         if scanners > 0 {
             extra = format!(", {scanners} scanner probe(s)");
         }
+        let optional = if c.required { "" } else { " (optional)" };
         let _ = writeln!(
             s,
-            "{} [{}] {} - {}{}",
+            "{} [{}]{} {} - {}{}",
             p.c("1", c.check),
             state,
+            optional,
             c.title,
             summary,
             extra
@@ -183,6 +287,7 @@ pub fn render(scan: &ScanResult, color: bool) -> String {
             );
         }
     }
+    attackers(&mut s, scan, &p);
     let _ = writeln!(s);
     let _ = writeln!(
         s,

@@ -5,6 +5,7 @@ pub mod console;
 pub mod csv;
 pub mod json;
 pub mod sanitize;
+pub mod timeline;
 pub mod tpl;
 
 use crate::scan::ScanResult;
@@ -24,6 +25,7 @@ pub fn file_reports() -> Vec<Box<dyn Report>> {
         Box::new(json::JsonReport),
         Box::new(csv::FindingsCsv),
         Box::new(tpl::TplFiles),
+        Box::new(timeline::TimelineFiles),
     ]
 }
 

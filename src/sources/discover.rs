@@ -29,8 +29,24 @@ pub const HTTPPROXY_PROTOCOLS: [&str; 11] = [
     "Rest",
 ];
 
-/// Event logs read, relative to the root.
-pub const EVTX_FILES: [&str; 1] = ["Windows/System32/winevt/Logs/Application.evtx"];
+/// Event logs read, relative to the root, with the channel each holds. The coverage label is
+/// `EVTX/<channel>`, the label a loose file of that channel gets from its content, so a check's
+/// coverage prefix works in both modes (the Sysmon file name encodes `/` as `%4`).
+pub const EVTX_FILES: [(&str, &str); 4] = [
+    (
+        "Windows/System32/winevt/Logs/Application.evtx",
+        "Application",
+    ),
+    (
+        "Windows/System32/winevt/Logs/MSExchange Management.evtx",
+        "MSExchange Management",
+    ),
+    (
+        "Windows/System32/winevt/Logs/Microsoft-Windows-Sysmon%4Operational.evtx",
+        "Microsoft-Windows-Sysmon/Operational",
+    ),
+    ("Windows/System32/winevt/Logs/Security.evtx", "Security"),
+];
 
 /// Folders searched for dumps and archives (Test-ProxyLogon's, relative to the root).
 pub const FILE_LOCATIONS: [&str; 3] = ["root", "Windows/Temp", "ProgramData"];
@@ -248,12 +264,8 @@ pub fn plan_root(root: &Path, exchange_path: Option<&Path>) -> Plan {
             false,
         )),
     }
-    for rel in EVTX_FILES {
-        let name = Path::new(rel)
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let label = format!("EVTX/{name}");
+    for (rel, channel) in EVTX_FILES {
+        let label = format!("EVTX/{channel}");
         let found = match resolve_ci(root, rel) {
             Some(p) if p.is_symlink() => {
                 plan.problems.push(FileProblem {

@@ -325,6 +325,249 @@ pub fn oab_dump_shell() -> Vec<u8> {
     s.into_bytes()
 }
 
+/// Where the event logs are, relative to the root.
+pub const EVTX_DIR: &str = "Windows/System32/winevt/Logs";
+
+/// An `MSExchange Management` event in the real positional layout (cmdlet, parameters, caller,
+/// SIDs, origin, process, duration, scope, error).
+pub fn cmdlet_event(
+    id: u64,
+    iso: &str,
+    event_id: u16,
+    cmdlet: &str,
+    params: &str,
+    caller: &str,
+) -> EvtxEvent {
+    let error = if event_id == 6 {
+        "System.InvalidOperationException: The operation couldn't be performed."
+    } else {
+        ""
+    };
+    EvtxEvent {
+        record_id: id,
+        unix_ms: ms(iso),
+        provider: "MSExchange CmdletLogs".into(),
+        event_id,
+        level: if event_id == 6 { 2 } else { 4 },
+        channel: "MSExchange Management".into(),
+        computer: "EX01.contoso.local".into(),
+        data: [
+            cmdlet,
+            params,
+            caller,
+            "S-1-5-21-3623811015-3361044348-30300820-1013",
+            "S-1-5-21-3623811015-3361044348-30300820-1013",
+            "Remote-PowerShell-Unknown",
+            "6120 w3wp#MSExchangePowerShellAppPool",
+            "",
+            "54",
+            "00:00:01.2031250",
+            "View Entire Forest: 'False', Default Scope: 'contoso.local', Configuration Domain Controller: 'dc01.contoso.local'",
+            error,
+        ]
+        .map(String::from)
+        .to_vec(),
+        ..Default::default()
+    }
+}
+
+/// A manifest-provider event (Sysmon, Security) with named data.
+pub fn named_event(
+    id: u64,
+    iso: &str,
+    provider: &str,
+    channel: &str,
+    event_id: u16,
+    kv: &[(&str, &str)],
+) -> EvtxEvent {
+    EvtxEvent {
+        record_id: id,
+        unix_ms: ms(iso),
+        provider: provider.into(),
+        event_id,
+        level: 4,
+        channel: channel.into(),
+        computer: "EX01.contoso.local".into(),
+        named_data: kv
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..Default::default()
+    }
+}
+
+pub fn sysmon_event(id: u64, iso: &str, event_id: u16, kv: &[(&str, &str)]) -> EvtxEvent {
+    named_event(
+        id,
+        iso,
+        "Microsoft-Windows-Sysmon",
+        "Microsoft-Windows-Sysmon/Operational",
+        event_id,
+        kv,
+    )
+}
+
+pub fn security_event(id: u64, iso: &str, event_id: u16, kv: &[(&str, &str)]) -> EvtxEvent {
+    named_event(
+        id,
+        iso,
+        "Microsoft-Windows-Security-Auditing",
+        "Security",
+        event_id,
+        kv,
+    )
+}
+
+pub const W3WP: &str = "C:\\Windows\\System32\\inetsrv\\w3wp.exe";
+
+/// A w3wp command line for an app pool.
+pub fn w3wp_cmdline(pool: &str) -> String {
+    format!(
+        "c:\\windows\\system32\\inetsrv\\w3wp.exe -ap \"{pool}\" -v \"v4.0\" -a \\\\.\\pipe\\iisipm4f2c -h \"C:\\inetpub\\temp\\apppools\\{pool}\\{pool}.config\" -w \"\" -m 0"
+    )
+}
+
+/// A Sysmon process creation.
+pub fn sysmon_process(
+    id: u64,
+    iso: &str,
+    image: &str,
+    cmdline: &str,
+    parent: &str,
+    parent_cmdline: &str,
+    user: &str,
+) -> EvtxEvent {
+    sysmon_event(
+        id,
+        iso,
+        1,
+        &[
+            ("RuleName", "-"),
+            ("UtcTime", &iso.replace('T', " ").replace('Z', "")),
+            ("ProcessId", "4242"),
+            ("Image", image),
+            ("CommandLine", cmdline),
+            ("CurrentDirectory", "C:\\Windows\\system32\\"),
+            ("User", user),
+            ("ParentProcessId", "2580"),
+            ("ParentImage", parent),
+            ("ParentCommandLine", parent_cmdline),
+        ],
+    )
+}
+
+/// Benign entries of the three optional event logs, from before the window start.
+fn benign_optional_logs() -> (Vec<EvtxEvent>, Vec<EvtxEvent>, Vec<EvtxEvent>) {
+    let mgmt = vec![
+        cmdlet_event(
+            101,
+            "2020-12-30T10:00:00Z",
+            1,
+            "Get-Mailbox",
+            "-ResultSize \"Unlimited\"",
+            "contoso.local/Users/admin",
+        ),
+        cmdlet_event(
+            102,
+            "2021-01-12T09:30:00Z",
+            1,
+            "New-MailboxExportRequest",
+            "-Mailbox \"jdoe\" -FilePath \"\\\\fs01\\PSTExports\\jdoe.pst\"",
+            "contoso.local/Users/admin",
+        ),
+        cmdlet_event(
+            103,
+            "2021-01-15T10:12:40Z",
+            1,
+            "Set-OwaVirtualDirectory",
+            "-Identity \"EX01\\owa (Default Web Site)\" -ExternalUrl \"https://mail.contoso.com/owa\"",
+            "contoso.local/Users/admin",
+        ),
+    ];
+    let sysmon = vec![
+        sysmon_process(
+            201,
+            "2020-12-30T08:00:00Z",
+            "C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\csc.exe",
+            "\"C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\csc.exe\" /noconfig /fullpaths @\"C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\Temporary ASP.NET Files\\owa\\x.cmdline\"",
+            W3WP,
+            &w3wp_cmdline("MSExchangeOWAAppPool"),
+            "NT AUTHORITY\\SYSTEM",
+        ),
+        sysmon_process(
+            202,
+            "2021-01-20T03:00:00Z",
+            "C:\\Windows\\System32\\cmd.exe",
+            "cmd.exe /c \"C:\\scripts\\backup.cmd\"",
+            "C:\\Windows\\System32\\svchost.exe",
+            "C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s Schedule",
+            "NT AUTHORITY\\SYSTEM",
+        ),
+        sysmon_event(
+            203,
+            "2021-01-20T03:00:05Z",
+            11,
+            &[
+                ("Image", W3WP),
+                (
+                    "TargetFilename",
+                    "C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\Temporary ASP.NET Files\\owa\\4f2c\\App_Web_x.dll",
+                ),
+            ],
+        ),
+    ];
+    let security = vec![
+        security_event(
+            301,
+            "2020-12-30T07:00:00Z",
+            4624,
+            &[
+                ("TargetUserName", "jdoe"),
+                ("TargetDomainName", "CONTOSO"),
+                ("LogonType", "8"),
+                ("IpAddress", "198.51.100.23"),
+                ("ProcessName", W3WP),
+            ],
+        ),
+        security_event(
+            302,
+            "2021-01-20T03:00:00Z",
+            4688,
+            &[
+                ("SubjectUserName", "EX01$"),
+                ("SubjectDomainName", "CONTOSO"),
+                ("NewProcessName", "C:\\Windows\\System32\\cmd.exe"),
+                ("CommandLine", "cmd.exe /c \"C:\\scripts\\backup.cmd\""),
+                ("ParentProcessName", "C:\\Windows\\System32\\svchost.exe"),
+            ],
+        ),
+    ];
+    (mgmt, sysmon, security)
+}
+
+fn write_optional_logs(
+    root: &Path,
+    mgmt: &[EvtxEvent],
+    sysmon: &[EvtxEvent],
+    security: &[EvtxEvent],
+) {
+    write(
+        root,
+        &format!("{EVTX_DIR}/MSExchange Management.evtx"),
+        &write_evtx(mgmt),
+    );
+    write(
+        root,
+        &format!("{EVTX_DIR}/Microsoft-Windows-Sysmon%4Operational.evtx"),
+        &write_evtx(sysmon),
+    );
+    write(
+        root,
+        &format!("{EVTX_DIR}/Security.evtx"),
+        &write_evtx(security),
+    );
+}
+
 fn common_benign(root: &Path) {
     web_folders(root);
     for (i, (proto, stem)) in PROTOCOLS.iter().enumerate() {
@@ -369,7 +612,8 @@ fn benign_events() -> Vec<EvtxEvent> {
 }
 
 /// A clean server: every log source present, reaching back before 2021-01-01, benign
-/// look-alikes (an admin setting a plain URL, a legitimate OAB temp path, a localhost probe).
+/// look-alikes (an admin setting a plain URL, a legitimate OAB temp path, a localhost probe, an
+/// administrator's mailbox export to a file share, an Exchange app pool compiling a page).
 pub fn build_clean(root: &Path) {
     common_benign(root);
     let probe = hp_line(
@@ -436,6 +680,8 @@ pub fn build_clean(root: &Path) {
         "Windows/System32/winevt/Logs/Application.evtx",
         &write_evtx(&benign_events()),
     );
+    let (mgmt, sysmon, security) = benign_optional_logs();
+    write_optional_logs(root, &mgmt, &sysmon, &security);
     write(
         root,
         "Windows/Temp/setup-log.txt",
@@ -450,7 +696,10 @@ pub fn build_clean(root: &Path) {
 
 /// A compromised server: the ProxyLogon chain of the field guide on 2021-02-11, a BackEndCookie-only
 /// SSRF (the form Test-ProxyLogon misses), the 27065 ECP write, the 26858 OAB write, the 26857
-/// UM error, an LSASS dump and a staging archive.
+/// UM error, an LSASS dump and a staging archive; then (event logs) a webshell command from an
+/// Exchange app pool, China Chopper from DefaultAppPool on 2021-03-04, a comsvcs LSASS dump, and a
+/// ProxyShell-style mailbox export to `aspnet_client\mvq4tz.aspx` on 2021-03-05 (requested from
+/// 198.51.100.200, an address found only by the path pivot).
 pub fn build_compromised(root: &Path) {
     common_benign(root);
     let atk = |n: u64, t: &str, stem: &str, anchor: &str, status: &str, extra: &[(&str, &str)]| {
@@ -487,6 +736,22 @@ pub fn build_compromised(root: &Path) {
         atk(50_104, "2021-02-11T04:30:12.540Z", "/ecp/q.js", "ServerInfo~zz]@ex01.contoso.local:444/ecp/DDI/DDIService.svc/GetObject?schema=OABVirtualDirectory&msExchEcpCanary=VGVzdA#", "200", &[]),
         atk(50_105, "2021-02-11T04:30:58.101Z", "/ecp/q.js", "ServerInfo~zz]@ex01.contoso.local:444/ecp/DDI/DDIService.svc/SetObject?schema=OABVirtualDirectory&msExchEcpCanary=VGVzdA#", "200", &[]),
         atk(50_106, "2021-02-11T04:31:20.733Z", "/ecp/q.js", "ServerInfo~zz]@ex01.contoso.local:444/ecp/DDI/DDIService.svc/SetObject?schema=ResetOABVirtualDirectory&msExchEcpCanary=VGVzdA#", "200", &[]),
+        // an ordinary-looking follow-up from the same address: no rule matches it, the pivot sweep finds it
+        hp_line(
+            50_107,
+            "2021-02-11T04:40:02.000Z",
+            &[
+                ("Protocol", "Ecp"),
+                ("UrlStem", "/ecp/default.aspx"),
+                ("Method", "GET"),
+                ("IsAuthenticated", "false"),
+                ("AuthenticatedUser", ""),
+                ("AnchorMailbox", ""),
+                ("UserAgent", "python-requests/2.25.1"),
+                ("ClientIpAddress", "203.0.113.57"),
+                ("HttpStatus", "302"),
+            ],
+        ),
     ]);
     write(
         root,
@@ -568,6 +833,7 @@ pub fn build_compromised(root: &Path) {
             "2021-02-11 04:27:19 10.20.0.15 POST /owa/auth/Current/themes/resources/logon.css &CorrelationID=<empty>;&cafeReqId=0b6f2c1e-88a4-4d0b-9e3f-5a7d21c4e9ab; 443 - 203.0.113.57 Mozilla/5.0+(compatible;+YandexBot/3.0;++http://yandex.com/bots) - 200 0 0 311",
             "2021-02-11 04:29:44 10.20.0.15 POST /ecp/q.js &CorrelationID=<empty>;&cafeReqId=6e1d4a7b-2c90-4f3e-b5d8-19a0c7e4f265; 443 - 203.0.113.57 python-requests/2.25.1 - 241 0 0 57",
             "2021-03-04 22:11:02 10.20.0.15 POST /aspnet_client/system_web/zq7w.aspx - 443 - 203.0.113.88 antSword/v2.1 - 200 0 0 143",
+            "2021-03-05 01:12:40 10.20.0.15 POST /aspnet_client/mvq4tz.aspx - 443 - 198.51.100.200 Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64) - 200 0 0 88",
         ]),
     );
     // the back end: the virtual-directory reset forged through the front end (its machine account)
@@ -587,6 +853,33 @@ pub fn build_compromised(root: &Path) {
         "Windows/System32/winevt/Logs/Application.evtx",
         &write_evtx(&events),
     );
+    let (mut mgmt, mut sysmon, mut security) = benign_optional_logs();
+    let caller = "contoso.local/Users/svc-scan";
+    mgmt.extend([
+        cmdlet_event(110, "2021-03-05T01:02:10Z", 1, "New-ManagementRoleAssignment", "-Role \"Mailbox Import Export\" -User \"svc-scan\"", caller),
+        cmdlet_event(111, "2021-03-05T01:03:30Z", 1, "New-MailboxExportRequest", "-Mailbox 'svc-scan@contoso.com' -FilePath '\\\\localhost\\c$\\inetpub\\wwwroot\\aspnet_client\\mvq4tz.aspx' -IncludeFolders ('#Drafts#') -ContentFilter 'Subject -eq 'mvq4tz''", caller),
+        cmdlet_event(112, "2021-03-05T01:05:00Z", 1, "Remove-MailboxExportRequest", "-Identity 'svc-scan\\MailboxExport' -Confirm \"False\"", caller),
+    ]);
+    let system = "NT AUTHORITY\\SYSTEM";
+    sysmon.extend([
+        sysmon_process(210, "2021-02-11T04:36:00Z", "C:\\Windows\\System32\\cmd.exe", "cmd.exe /c whoami", W3WP, &w3wp_cmdline("MSExchangeECPAppPool"), system),
+        sysmon_process(211, "2021-03-04T22:11:03Z", "C:\\Windows\\System32\\cmd.exe", "cmd /c \"cd /d \"C:\\inetpub\\wwwroot\\aspnet_client\\system_web\\\"&whoami&echo [S]&cd&echo [E]\"", W3WP, &w3wp_cmdline("DefaultAppPool"), "IIS APPPOOL\\DefaultAppPool"),
+        sysmon_process(212, "2021-03-04T22:15:40Z", "C:\\Windows\\System32\\rundll32.exe", "rundll32.exe C:\\Windows\\System32\\comsvcs.dll, MiniDump 624 C:\\Windows\\Temp\\lsass.dmp full", "C:\\Windows\\System32\\cmd.exe", "cmd /c", system),
+        sysmon_event(213, "2021-03-05T01:03:35Z", 11, &[("Image", "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\Bin\\MSExchangeMailboxReplication.exe"), ("TargetFilename", "C:\\inetpub\\wwwroot\\aspnet_client\\mvq4tz.aspx")]),
+    ]);
+    security.push(security_event(
+        310,
+        "2021-03-04T22:11:10Z",
+        4688,
+        &[
+            ("SubjectUserName", "DefaultAppPool"),
+            ("SubjectDomainName", "IIS APPPOOL"),
+            ("NewProcessName", "C:\\Windows\\System32\\whoami.exe"),
+            ("CommandLine", "whoami /all"),
+            ("ParentProcessName", W3WP),
+        ],
+    ));
+    write_optional_logs(root, &mgmt, &sysmon, &security);
     let mut dump = b"MDMP\x93\xa7".to_vec();
     dump.resize(64, 0);
     write(root, "Windows/Temp/lsass.dmp", &dump);

@@ -678,6 +678,9 @@ impl Outcome {
             CheckStatus {
                 check: id,
                 title,
+                // YARA and indicators are MSERT's half of the job: required. The drop-zone
+                // heuristics are advisory: their gaps never make a server inconclusive.
+                required: id != HEUR_ID,
                 state: if skipped {
                     CheckState::Skipped
                 } else if r.is_empty() {

@@ -1,0 +1,320 @@
+//! The pivot sweep: one extra pass over the text logs (HttpProxy, IIS, ECP, OAB generator) with a
+//! prefilter built from the pivot values, keeping every line whose parsed fields (not merely its
+//! text) carry one of them. Runs only when findings gave pivots.
+
+use super::TimelineEvent;
+use super::pivot::{Pivots, Req};
+use crate::model::{FileProblem, Timestamp};
+use crate::sources::{SourceFile, SourceKind, ecp, httpproxy, lines, open_read_only, w3c};
+use rayon::prelude::*;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// At most this many swept lines are kept (a pivot IP that is a load balancer would otherwise pull
+/// in the whole log); the rest are counted.
+pub const MAX_SWEPT: u64 = 100_000;
+
+/// The kinds the sweep reads.
+pub fn reads(kind: SourceKind) -> bool {
+    matches!(
+        kind,
+        SourceKind::HttpProxy
+            | SourceKind::IisW3c
+            | SourceKind::EcpServer
+            | SourceKind::EcpActivity
+            | SourceKind::OabGenerator
+    )
+}
+
+/// What the sweep found.
+#[derive(Debug, Default)]
+pub struct Swept {
+    pub events: Vec<TimelineEvent>,
+    pub files: u64,
+    /// Lines whose fields held a pivot value (kept or not).
+    pub matched: u64,
+    /// Matched lines not kept: over [`MAX_SWEPT`], or without a readable time.
+    pub dropped: u64,
+    pub problems: Vec<FileProblem>,
+}
+
+/// Sweeps `files` (in parallel, on the current rayon pool). Lines at `skip` (path, line) are
+/// already findings and are left out.
+pub fn sweep(files: &[SourceFile], pv: &Pivots, skip: &HashSet<(String, u64)>) -> Swept {
+    let mut lits = pv.literals();
+    if lits.is_empty() {
+        return Swept::default();
+    }
+    let plain = lines::prefilter(&lits.iter().map(String::as_str).collect::<Vec<_>>());
+    lits.push("DateTime,RequestId,".into()); // HttpProxy's repeated plain header line
+    let with_header = lines::prefilter(&lits.iter().map(String::as_str).collect::<Vec<_>>());
+    let kept = AtomicU64::new(0);
+    let parts: Vec<Swept> = files
+        .par_iter()
+        .filter(|f| reads(f.kind))
+        .map(|f| {
+            let pre = if f.kind == SourceKind::HttpProxy {
+                &with_header
+            } else {
+                &plain
+            };
+            sweep_file(f, pre, pv, skip, &kept)
+        })
+        .collect();
+    let mut out = Swept::default();
+    for p in parts {
+        out.files += p.files;
+        out.matched += p.matched;
+        out.dropped += p.dropped;
+        out.events.extend(p.events);
+        out.problems.extend(p.problems);
+    }
+    out
+}
+
+fn sweep_file(
+    f: &SourceFile,
+    pre: &lines::Prefilter,
+    pv: &Pivots,
+    skip: &HashSet<(String, u64)>,
+    kept: &AtomicU64,
+) -> Swept {
+    let path = f.path.display().to_string();
+    let mut out = Swept {
+        files: 1,
+        ..Default::default()
+    };
+    let file = match open_read_only(&f.path) {
+        Ok(file) => file,
+        Err(e) => {
+            out.problems.push(FileProblem {
+                path,
+                problem: format!("pivot sweep: cannot open: {e}"),
+            });
+            return out;
+        }
+    };
+    let mut hp_header: Option<httpproxy::Header> = None;
+    let mut iis_fields: Option<w3c::Fields> = None;
+    let site = w3c::site_of(&f.label, &f.path);
+    let res = lines::scan(file, pre, |line| {
+        let text = line.text;
+        if f.kind == SourceKind::HttpProxy && httpproxy::Header::is_header_line(text) {
+            hp_header = httpproxy::Header::parse(text);
+            return;
+        }
+        if f.kind == SourceKind::IisW3c && w3c::Fields::is_fields_line(text) {
+            if let Some(fl) = w3c::Fields::parse(text) {
+                iis_fields = Some(fl);
+            }
+            return;
+        }
+        if text.is_empty() || text[0] == b'#' || skip.contains(&(path.clone(), line.number)) {
+            return;
+        }
+        let raw = String::from_utf8_lossy(text);
+        let req = match f.kind {
+            SourceKind::HttpProxy => {
+                let h = hp_header.get_or_insert_with(httpproxy::Header::default_2016);
+                match httpproxy::Record::parse(h, text) {
+                    Some(r) => hp_req(&r),
+                    None => return,
+                }
+            }
+            SourceKind::IisW3c => {
+                let fl = iis_fields.get_or_insert_with(w3c::Fields::default_iis);
+                let rec = w3c::W3cRecord::parse(fl, text, &site);
+                if rec.stem().is_empty() {
+                    return; // too cut to be a request
+                }
+                iis_req(&rec)
+            }
+            SourceKind::EcpServer => match ecp::parse_line(text) {
+                Some(r) => Req {
+                    time: r.time,
+                    url: r.get("S:URL").map(str::to_string),
+                    request_id: r
+                        .get("S:REQID")
+                        .filter(|v| !v.is_empty())
+                        .map(str::to_string),
+                    ..Default::default()
+                },
+                None => return,
+            },
+            _ => Req {
+                time: Timestamp::parse_leading(text),
+                ..Default::default()
+            },
+        };
+        let reasons = pv.reasons(&req, &raw);
+        if reasons.is_empty() {
+            return;
+        }
+        out.matched += 1;
+        let Some(time) = req.time else {
+            out.dropped += 1;
+            return;
+        };
+        if kept.fetch_add(1, Ordering::Relaxed) >= MAX_SWEPT {
+            out.dropped += 1;
+            return;
+        }
+        out.events
+            .push(event(f, &path, &line, time, req, &raw, reasons));
+    });
+    if let Err(e) = res {
+        out.problems.push(FileProblem {
+            path,
+            problem: format!("pivot sweep: read error, file only partly swept: {e}"),
+        });
+    }
+    out
+}
+
+fn nonempty(s: impl Into<String>) -> Option<String> {
+    let s: String = s.into();
+    let t = s.trim();
+    (!t.is_empty() && t != "-").then(|| t.to_string())
+}
+
+fn hp_req(r: &httpproxy::Record<'_>) -> Req {
+    use httpproxy::Col;
+    let stem = r.get(Col::UrlStem);
+    let query = r.get(Col::UrlQuery);
+    Req {
+        time: r.bytes(Col::DateTime).and_then(Timestamp::parse_leading),
+        ip: nonempty(r.get(Col::ClientIpAddress)),
+        user_agent: nonempty(r.get(Col::UserAgent)),
+        method: nonempty(r.get(Col::Method)),
+        url: nonempty(if query.trim().is_empty() {
+            stem.into_owned()
+        } else {
+            format!("{stem}?{query}")
+        }),
+        status: nonempty(r.get(Col::HttpStatus)),
+        user: nonempty(r.get(Col::AuthenticatedUser)),
+        request_id: nonempty(r.get(Col::RequestId)),
+    }
+}
+
+/// The request fields of an IIS W3C record (`sources::w3c`: fields bound by `#Fields`, re-bound
+/// mid-file). The URL drops Exchange's query suffix; its `cafeReqId` becomes the request id, and an
+/// `X-Forwarded-For` column, when logged, counts as a client address.
+fn iis_req(r: &w3c::W3cRecord<'_>) -> Req {
+    use w3c::F;
+    let rid = {
+        let suffix = r.exchange_suffix();
+        let l = suffix.to_ascii_lowercase();
+        l.find("cafereqid=").and_then(|i| {
+            let i = i + "cafereqid=".len();
+            let end = suffix[i..].find([';', '&']).map_or(suffix.len(), |e| i + e);
+            nonempty(&suffix[i..end])
+        })
+    };
+    let xff = r
+        .get_named("X-Forwarded-For")
+        .or_else(|| r.get_named("cs(X-Forwarded-For)"))
+        .and_then(nonempty);
+    let ip = match (nonempty(r.value(F::ClientIp)), xff) {
+        (Some(c), Some(x)) => Some(format!("{c},{x}")),
+        (c, x) => c.or(x),
+    };
+    Req {
+        time: Timestamp::parse_leading(r.date_time().as_bytes()),
+        ip,
+        user_agent: nonempty(r.value(F::UserAgent)),
+        method: nonempty(r.value(F::Method)),
+        url: nonempty(r.url()),
+        status: nonempty(r.value(F::Status)),
+        user: nonempty(r.value(F::Username)),
+        request_id: rid,
+    }
+}
+
+fn event(
+    f: &SourceFile,
+    path: &str,
+    line: &lines::Line<'_>,
+    time: Timestamp,
+    req: Req,
+    raw: &str,
+    reasons: Vec<String>,
+) -> TimelineEvent {
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    let message = match f.kind {
+        SourceKind::HttpProxy | SourceKind::IisW3c => format!(
+            "{} {} -> {} from {} ({})",
+            s(&req.method),
+            s(&req.url),
+            s(&req.status),
+            s(&req.ip),
+            f.label
+        ),
+        SourceKind::EcpServer => format!("ECP request {} ({})", s(&req.url), f.label),
+        _ => {
+            let t: String = raw.chars().take(300).collect();
+            format!("{t} ({})", f.label)
+        }
+    };
+    TimelineEvent {
+        datetime: time,
+        timestamp_desc: if matches!(f.kind, SourceKind::HttpProxy | SourceKind::IisW3c) {
+            "Request logged"
+        } else {
+            "Log entry written"
+        },
+        message,
+        host: String::new(),
+        source_type: f.kind.as_str().to_string(),
+        source_file: path.to_string(),
+        line: Some(line.number),
+        record_id: None,
+        byte_offset: Some(line.offset),
+        client_ip: s(&req.ip),
+        user_agent: s(&req.user_agent),
+        method: s(&req.method),
+        url: s(&req.url),
+        status: s(&req.status),
+        user: s(&req.user),
+        request_id: s(&req.request_id),
+        rule_id: String::new(),
+        cve: String::new(),
+        severity: String::new(),
+        pivot: reasons.join("; "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iis_requests_from_w3c_records() {
+        let fl = w3c::Fields::parse(w3c::DEFAULT_FIELDS.as_bytes()).unwrap();
+        let line = b"2021-02-11 04:29:44 10.20.0.15 POST /ecp/q.js &CorrelationID=<empty>;&cafeReqId=6e1d4a7b-2c90-4f3e-b5d8-19a0c7e4f265; 443 - 203.0.113.57 python-requests/2.25.1 - 241 0 0 57";
+        let r = iis_req(&w3c::W3cRecord::parse(&fl, line, "W3SVC1"));
+        assert_eq!(r.time.unwrap().to_string(), "2021-02-11T04:29:44.000Z");
+        assert_eq!(r.ip.as_deref(), Some("203.0.113.57"));
+        assert_eq!(r.status.as_deref(), Some("241"));
+        assert_eq!(r.user, None, "`-` is empty");
+        assert_eq!(
+            r.request_id.as_deref(),
+            Some("6e1d4a7b-2c90-4f3e-b5d8-19a0c7e4f265")
+        );
+        assert_eq!(
+            r.url.as_deref(),
+            Some("/ecp/q.js"),
+            "Exchange's suffix is not the URL"
+        );
+        let xff =
+            w3c::Fields::parse(b"#Fields: date time cs-uri-stem c-ip X-Forwarded-For").unwrap();
+        let r = iis_req(&w3c::W3cRecord::parse(
+            &xff,
+            b"2021-02-11 05:00:00 /owa/ 10.0.0.5 203.0.113.9",
+            "",
+        ));
+        assert_eq!(r.ip.as_deref(), Some("10.0.0.5,203.0.113.9"));
+        let cut = iis_req(&w3c::W3cRecord::parse(&fl, b"2021-02-11 04:29:44", ""));
+        assert_eq!((cut.url, cut.ip), (None, None));
+    }
+}

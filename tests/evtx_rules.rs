@@ -1,0 +1,287 @@
+//! End-to-end: the event-log checks (`exchange-cmdlets`, `process-evidence`) through the binary,
+//! on the example trees, on the real public EVTX samples, and on missing or damaged logs.
+
+#[path = "support/trees.rs"]
+mod trees;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use trees::EVTX_DIR;
+
+fn examples(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name)
+}
+
+fn public_evtx(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/public/evtx")
+        .join(name)
+}
+
+/// Runs a scan writing reports to a temp folder; returns (exit code, report.json, stdout).
+fn scan(args: &[&str]) -> (i32, Value, String) {
+    let out = tempfile::tempdir().unwrap();
+    let o = Command::cargo_bin("exhunt")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .arg("scan")
+        .args(args)
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let report = std::fs::read_to_string(out.path().join("report.json")).unwrap_or_else(|_| {
+        panic!(
+            "no report.json; stderr: {}",
+            String::from_utf8_lossy(&o.stderr)
+        )
+    });
+    (
+        o.status.code().unwrap(),
+        serde_json::from_str(&report).unwrap(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+    )
+}
+
+fn rules_of(r: &Value, check: &str) -> Vec<String> {
+    let mut v: Vec<String> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == check)
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+fn check<'a>(r: &'a Value, id: &str) -> &'a Value {
+    r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == id)
+        .unwrap_or_else(|| panic!("no check {id}"))
+}
+
+fn finding<'a>(r: &'a Value, rule: &str) -> &'a Value {
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == rule)
+        .unwrap_or_else(|| panic!("no finding {rule}"))
+}
+
+#[test]
+fn compromised_example_event_logs() {
+    let (code, r, stdout) = scan(&[examples("compromised").to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(r["verdict"], "compromised");
+    assert_eq!(
+        rules_of(&r, "exchange-cmdlets"),
+        [
+            "export-request-removed",
+            "import-export-role-granted",
+            "mailbox-export",
+            "mailbox-export-to-web"
+        ]
+    );
+    assert_eq!(
+        rules_of(&r, "process-evidence"),
+        [
+            "chopper-command",
+            "comsvcs-minidump",
+            "w3wp-exchange-pool-child",
+            "w3wp-webshell-child",
+            "w3wp-webshell-child",
+            "web-script-written"
+        ]
+    );
+    for c in ["exchange-cmdlets", "process-evidence"] {
+        assert_eq!(check(&r, c)["state"], "ran", "{c}");
+        assert_eq!(check(&r, c)["required"], false, "{c}");
+    }
+    assert_eq!(check(&r, "cve-2021-26855")["required"], true);
+    let export = finding(&r, "mailbox-export-to-web");
+    assert_eq!(export["class"], "post-exploitation");
+    assert_eq!(export["fields"]["CVE"], "CVE-2021-31207");
+    assert_eq!(
+        export["fields"]["FilePath"],
+        "\\\\localhost\\c$\\inetpub\\wwwroot\\aspnet_client\\mvq4tz.aspx"
+    );
+    assert_eq!(export["source"]["record_id"], 111);
+    assert!(
+        export["source"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("MSExchange Management.evtx")
+    );
+    let pool = finding(&r, "w3wp-exchange-pool-child");
+    assert_eq!(pool["severity"], "critical");
+    assert_eq!(pool["fields"]["AppPool"], "MSExchangeECPAppPool");
+    let sec: Vec<&Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["fields"]["Source"] == "Security 4688")
+        .collect();
+    assert_eq!(sec.len(), 1);
+    assert_eq!(sec[0]["severity"], "high", "4688: pool unknown");
+    assert!(stdout.contains("exchange-cmdlets [ran] (optional)"));
+    let labels: Vec<&str> = r["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["label"].as_str().unwrap())
+        .collect();
+    for l in [
+        "EVTX/MSExchange Management",
+        "EVTX/Microsoft-Windows-Sysmon/Operational",
+        "EVTX/Security",
+    ] {
+        assert!(labels.contains(&l), "{labels:?}");
+    }
+}
+
+#[test]
+fn clean_example_runs_the_optional_checks_quietly() {
+    let (code, r, _) = scan(&[examples("clean").to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(r["verdict"], "no-evidence");
+    for c in ["exchange-cmdlets", "process-evidence"] {
+        assert_eq!(check(&r, c)["state"], "ran", "{c}");
+    }
+    assert_eq!(
+        rules_of(&r, "exchange-cmdlets"),
+        ["mailbox-export"],
+        "an administrator's export to a share is listed, at info"
+    );
+    assert_eq!(finding(&r, "mailbox-export")["severity"], "info");
+    assert!(rules_of(&r, "process-evidence").is_empty());
+}
+
+fn clean_copy() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    trees::build_clean(d.path());
+    d
+}
+
+#[test]
+fn missing_optional_logs_never_make_the_verdict_inconclusive() {
+    let d = clean_copy();
+    let logs = d.path().join(EVTX_DIR);
+    std::fs::remove_file(logs.join("Microsoft-Windows-Sysmon%4Operational.evtx")).unwrap();
+    let (code, r, _) = scan(&[d.path().to_str().unwrap()]);
+    assert_eq!(r["verdict"], "no-evidence");
+    assert_eq!(code, 0);
+    let pe = check(&r, "process-evidence");
+    assert_eq!(pe["state"], "partial");
+    assert!(
+        pe["reason"]
+            .as_str()
+            .unwrap()
+            .contains("EVTX/Microsoft-Windows-Sysmon logs missing")
+    );
+    std::fs::remove_file(logs.join("Security.evtx")).unwrap();
+    std::fs::remove_file(logs.join("MSExchange Management.evtx")).unwrap();
+    let (code, r, stdout) = scan(&[d.path().to_str().unwrap()]);
+    assert_eq!((code, r["verdict"].as_str()), (0, Some("no-evidence")));
+    assert_eq!(check(&r, "process-evidence")["state"], "no-data");
+    assert_eq!(check(&r, "exchange-cmdlets")["state"], "no-data");
+    assert!(stdout.contains("process-evidence [NO DATA] (optional)"));
+    // a required check's log missing still is inconclusive
+    std::fs::remove_file(logs.join("Application.evtx")).unwrap();
+    let (_, r, _) = scan(&[d.path().to_str().unwrap()]);
+    assert_eq!(r["verdict"], "inconclusive");
+}
+
+#[test]
+fn real_public_samples_as_loose_files() {
+    let d = tempfile::tempdir().unwrap();
+    for (i, name) in [
+        "msexchange-management-install-transportagent.evtx",
+        "sysmon-iis-webshell-w3wp-child.evtx",
+        "sysmon-comsvcs-minidump.evtx",
+        "sysmon-exchange-transport-config-modified.evtx",
+    ]
+    .iter()
+    .enumerate()
+    {
+        std::fs::copy(public_evtx(name), d.path().join(format!("export{i}.bin"))).unwrap();
+    }
+    let (code, r, _) = scan(&["--logs", d.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        r["verdict"], "compromised",
+        "a web worker running cmd.exe is post-exploitation"
+    );
+    assert_eq!(
+        rules_of(&r, "exchange-cmdlets"),
+        [
+            "transport-agent-enable",
+            "transport-agent-enable",
+            "transport-agent-install",
+            "transport-agent-install"
+        ]
+    );
+    assert_eq!(
+        rules_of(&r, "process-evidence"),
+        [
+            "comsvcs-minidump",
+            "transport-agents-config-written",
+            "w3wp-webshell-child"
+        ]
+    );
+    let dump = finding(&r, "comsvcs-minidump");
+    assert!(dump["title"].as_str().unwrap().starts_with("LSASS dump"));
+    assert_eq!(dump["class"], "post-exploitation");
+    let labels: Vec<&str> = r["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["label"].as_str().unwrap())
+        .collect();
+    assert!(labels.contains(&"EVTX/Microsoft-Windows-Sysmon/Operational"));
+    assert!(labels.contains(&"EVTX/MSExchange Management"));
+}
+
+#[test]
+fn damaged_and_misnamed_event_logs_are_reported_not_fatal() {
+    let d = clean_copy();
+    let logs = d.path().join(EVTX_DIR);
+    let sysmon = std::fs::read(
+        examples("compromised")
+            .join(EVTX_DIR)
+            .join("Microsoft-Windows-Sysmon%4Operational.evtx"),
+    )
+    .unwrap();
+    std::fs::write(logs.join("Security.evtx"), &sysmon[..6000]).unwrap();
+    std::fs::write(
+        logs.join("MSExchange Management.evtx"),
+        b"not an event log at all\r\n",
+    )
+    .unwrap();
+    let (code, r, _) = scan(&[d.path().to_str().unwrap()]);
+    assert_eq!((code, r["verdict"].as_str()), (0, Some("no-evidence")));
+    let problems = r["coverage"].to_string();
+    assert!(problems.contains("file is cut"), "{problems}");
+    assert!(
+        problems.contains("where evtx was expected"),
+        "a text file where the cmdlet log should be"
+    );
+    let cmdlets = check(&r, "exchange-cmdlets");
+    assert_eq!(cmdlets["state"], "partial");
+    assert!(cmdlets["reason"].as_str().unwrap().contains("file problem"));
+    let pe = check(&r, "process-evidence");
+    assert_eq!(pe["state"], "partial");
+    assert!(
+        pe["reason"]
+            .as_str()
+            .unwrap()
+            .contains("EVTX/Security logs present but no record could be read")
+    );
+}
