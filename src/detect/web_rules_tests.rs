@@ -225,7 +225,7 @@ fn proxylogon_static_post() {
     let f = expect(
         &iis(&pos),
         "iis-proxylogon-static-post",
-        Class::Exploitation,
+        Class::Attempt,
         Severity::High,
     );
     assert!(
@@ -287,7 +287,7 @@ fn proxylogon_current_post() {
     expect(
         &iis(&pos),
         "iis-proxylogon-current-post",
-        Class::Exploitation,
+        Class::Attempt,
         Severity::High,
     );
     quiet(
@@ -325,7 +325,7 @@ fn proxylogon_ecp_short_js_and_241() {
     expect(
         &iis(&l("POST", "/ecp/Ab1.js", SFX, CHROME, 200)),
         "iis-proxylogon-ecp-short-js",
-        Class::Exploitation,
+        Class::Attempt,
         Severity::High,
     );
     expect(
@@ -388,7 +388,7 @@ fn proxylogon_ecp_flt_css() {
     expect(
         &iis(&pos),
         "iis-proxylogon-ecp-flt-css",
-        Class::Exploitation,
+        Class::Attempt,
         Severity::High,
     );
     expect(
@@ -410,7 +410,7 @@ fn proxylogon_auth_js() {
     expect(
         &iis(&pos),
         "iis-proxylogon-auth-js",
-        Class::Exploitation,
+        Class::Attempt,
         Severity::High,
     );
     expect(
@@ -1095,7 +1095,7 @@ fn crawler_post_to_owa_current() {
     expect(
         &iis(&pos),
         "iis-proxylogon-crawler-post",
-        Class::Exploitation,
+        Class::Attempt,
         Severity::High,
     );
     quiet(
@@ -1479,7 +1479,7 @@ fn user_agent_is_normalised_for_rules_and_raw_in_fields() {
     let f = expect(
         &iis(&line),
         "iis-proxylogon-crawler-post",
-        Class::Exploitation,
+        Class::Attempt,
         Severity::High,
     );
     assert!(

@@ -92,10 +92,12 @@ impl Pivots {
     pub fn from_findings(findings: &[Finding]) -> Pivots {
         let mut p = Pivots::default();
         for f in findings.iter().filter(|f| {
-            matches!(
-                f.class,
-                Class::Attempt | Class::Exploitation | Class::PostExploitation
-            ) && f.severity > Severity::Info
+            // Successful steps only: mass scanners leave thousands of attempts, and sweeping every
+            // log for each of their addresses and request ids would cost a pass per few hundred
+            // literals and bury the intruder's requests. Attempt-only addresses still get their
+            // per-IP summary from their own findings.
+            matches!(f.class, Class::Exploitation | Class::PostExploitation)
+                && f.severity > Severity::Info
         }) {
             // On the back-end site (W3SVC2) the client is the front end proxying the request.
             let back_end = f.field("site").is_some_and(|s| {
@@ -144,22 +146,27 @@ impl Pivots {
 
     /// Literals for the line prefilter. A user agent contributes its first word (up to a blank,
     /// `+`, comma or parenthesis), which reads the same in IIS and HttpProxy logs.
-    pub fn literals(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.ips.iter().cloned().collect();
-        v.extend(self.request_ids.iter().cloned());
-        v.extend(self.paths.iter().cloned());
+    /// The sweep's literals: (matched ignoring case, matched exactly). Addresses and request ids
+    /// are exact (Exchange writes request ids in lower case; addresses have no case); paths and
+    /// user-agent words ignore case.
+    pub fn literals(&self) -> (Vec<String>, Vec<String>) {
+        let mut exact: Vec<String> = self.ips.iter().cloned().collect();
+        exact.extend(self.request_ids.iter().cloned());
+        let mut ci: Vec<String> = self.paths.iter().cloned().collect();
         for ua in &self.user_agents {
             let first = ua
                 .split([' ', '+', ',', '(', ')'])
                 .find(|w| !w.is_empty())
                 .unwrap_or(ua);
             if first.len() >= 6 {
-                v.push(first.to_string());
+                ci.push(first.to_string());
             }
         }
-        v.sort();
-        v.dedup();
-        v
+        for v in [&mut ci, &mut exact] {
+            v.sort();
+            v.dedup();
+        }
+        (ci, exact)
     }
 
     /// Why a request (fields parsed from a log line) belongs to the attacker: `ip=…`,
@@ -407,7 +414,7 @@ mod tests {
             p.paths.iter().collect::<Vec<_>>(),
             ["/aspnet_client/system_web/zq7w.aspx"]
         );
-        assert!(p.literals().contains(&"python-requests/2.25.1".to_string()));
+        assert!(p.literals().0.contains(&"python-requests/2.25.1".to_string()));
         assert!(Pivots::from_findings(&[]).is_empty());
     }
 

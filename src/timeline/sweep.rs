@@ -41,13 +41,15 @@ pub struct Swept {
 /// Sweeps `files` (in parallel, on the current rayon pool). Lines at `skip` (path, line) are
 /// already findings and are left out.
 pub fn sweep(files: &[SourceFile], pv: &Pivots, skip: &HashSet<(String, u64)>) -> Swept {
-    let mut lits = pv.literals();
-    if lits.is_empty() {
+    let (ci, exact) = pv.literals();
+    if ci.is_empty() && exact.is_empty() {
         return Swept::default();
     }
-    let plain = lines::prefilter(&lits.iter().map(String::as_str).collect::<Vec<_>>());
-    lits.push("DateTime,RequestId,".into()); // HttpProxy's repeated plain header line
-    let with_header = lines::prefilter(&lits.iter().map(String::as_str).collect::<Vec<_>>());
+    let ci: Vec<&str> = ci.iter().map(String::as_str).collect();
+    let mut exact: Vec<&str> = exact.iter().map(String::as_str).collect();
+    let plain = lines::Prefilter::with_exact(&ci, &exact, &[]);
+    exact.push("DateTime,RequestId,"); // HttpProxy's repeated plain header line
+    let with_header = lines::Prefilter::with_exact(&ci, &exact, &[]);
     let kept = AtomicU64::new(0);
     let parts: Vec<Swept> = files
         .par_iter()
