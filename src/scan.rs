@@ -133,6 +133,8 @@ impl std::error::Error for ScanError {}
 
 /// What reading one file produced.
 struct FileOutcome {
+    /// The file's kind as judged from its content (may differ from what its folder promised).
+    kind: SourceKind,
     label: String,
     cov: SourceCoverage,
     findings: Vec<Finding>,
@@ -207,6 +209,19 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
             .collect()
     });
     bar.finish_and_clear();
+    // What the files turned out to be: the file scan, the sweep and the timeline go by content.
+    let actual: HashMap<PathBuf, SourceKind> = files
+        .iter()
+        .zip(&outcomes)
+        .map(|((f, _), o)| (f.path.clone(), o.kind))
+        .collect();
+    drop(files);
+    let mut plan = plan;
+    for f in &mut plan.files {
+        if let Some(k) = actual.get(&f.path) {
+            f.kind = *k;
+        }
+    }
 
     // The file scan (webshells and artefacts), over everything but the logs read above.
     let logs_read: std::collections::HashSet<PathBuf> = plan
@@ -340,6 +355,7 @@ fn scan_file(planned: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> FileOutcome {
     let f = &f;
     let path_str = f.path.display().to_string();
     let mut o = FileOutcome {
+        kind: f.kind,
         label: f.label.clone(),
         cov: SourceCoverage::new(&f.label, f.kind.as_str(), "", true),
         findings: Vec::new(),
@@ -763,6 +779,10 @@ fn assemble(
     problems.extend(prepared.problems);
     notes.extend(prepared.notes);
     let mut web_checks = web.merge_into(&mut findings, &mut coverage, &mut notes);
+    if !WEB_CHECKS.iter().any(|id| opts.selected(id)) {
+        // No file check ran: no file-scan coverage to show.
+        coverage.retain(|g| !g.label.starts_with("Files/"));
+    }
     for c in web_checks.iter_mut().filter(|c| !opts.selected(c.check)) {
         *c = not_selected(c.check, c.title, c.required);
     }

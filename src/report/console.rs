@@ -45,7 +45,11 @@ fn sev_code(s: Severity) -> &'static str {
 fn finding_line(f: &Finding, p: &Paint) -> String {
     let when = f.time.map(|t| t.to_string()).unwrap_or_else(|| "-".into());
     let mut who = String::new();
-    if let Some(ip) = f.field("ClientIPAddress").filter(|s| !s.is_empty()) {
+    if let Some(ip) = ["ClientIPAddress", "c-ip"]
+        .iter()
+        .find_map(|k| f.field(k))
+        .filter(|s| !s.is_empty() && *s != "-")
+    {
         who = format!(" from {ip}");
     }
     format!(

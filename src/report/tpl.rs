@@ -54,8 +54,9 @@ fn write_ps_csv(path: &Path, header: &[&str], rows: &[Vec<String>]) -> std::io::
 fn write_lines(path: &Path, lines: &[String]) -> std::io::Result<()> {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
     for l in lines {
-        // one value per line: line breaks inside a value would forge extra entries
-        f.write_all(l.replace(['\r', '\n'], " ").as_bytes())?;
+        // one value per line: line breaks inside a value would forge extra entries, and control
+        // sequences would run in the terminal of whoever `cat`s the file
+        f.write_all(super::sanitize::terminal(&l.replace(['\r', '\n'], " ")).as_bytes())?;
         f.write_all(b"\r\n")?;
     }
     f.flush()

@@ -298,6 +298,7 @@ pub fn plan_root(root: &Path, exchange_path: Option<&Path>) -> Plan {
             resolve_ci(root, rel).filter(|p| p.is_dir()),
         ));
     }
+    note_links(&mut plan, root);
     plan
 }
 
@@ -341,6 +342,69 @@ pub fn confirm_kind(f: &mut SourceFile) -> Option<FileProblem> {
                 path: shown(),
                 problem: super::io_problem("cannot read", &e),
             })
+        }
+    }
+}
+
+/// Folders that discovery needed but found behind a symbolic link: reported, not followed.
+fn note_links(plan: &mut Plan, root: &Path) {
+    let mut rels: Vec<String> = [
+        "inetpub/logs/LogFiles",
+        "inetpub/wwwroot",
+        "Windows/System32/winevt/Logs",
+        "ProgramData",
+        "Windows/Temp",
+        "root",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let install_rel = plan
+        .install
+        .as_ref()
+        .and_then(|i| {
+            i.dir
+                .strip_prefix(root)
+                .ok()
+                .map(|r| r.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| DEFAULT_INSTALL.to_string());
+    for sub in [
+        "",
+        "Logging",
+        "Logging/HttpProxy",
+        "Logging/ECP/Server",
+        "Logging/OABGeneratorLog",
+        "FrontEnd/HttpProxy",
+    ] {
+        rels.push(format!("{install_rel}/{sub}"));
+    }
+    rels.extend(EVTX_FILES.iter().map(|(r, _)| r.to_string()));
+    // Protocol folders inside HttpProxy that are links.
+    if let super::paths::Resolved::Found(hp) =
+        super::paths::resolve_ci_checked(root, &format!("{install_rel}/Logging/HttpProxy"))
+    {
+        for e in super::paths::list_dir(&hp).unwrap_or_default() {
+            if e.symlink_metadata()
+                .is_ok_and(|m| m.file_type().is_symlink())
+            {
+                rels.push(
+                    e.strip_prefix(root)
+                        .map(|r| r.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                );
+            }
+        }
+    }
+    for rel in rels {
+        if let super::paths::Resolved::Link(p) = super::paths::resolve_ci_checked(root, &rel) {
+            let path = p.display().to_string();
+            if !plan.problems.iter().any(|q| q.path == path) {
+                plan.problems.push(FileProblem {
+                    path,
+                    problem: super::files::LINK_NOT_FOLLOWED.into(),
+                });
+            }
         }
     }
 }

@@ -3,26 +3,56 @@
 
 use std::path::{Path, PathBuf};
 
+/// What resolving a path found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    Found(PathBuf),
+    Missing,
+    /// A component on the way is a symbolic link (or junction): not followed, so that a scan
+    /// never leaves the evidence tree through one.
+    Link(PathBuf),
+}
+
 /// Resolves `rel` (components separated by `/` or `\`) under `base`, matching each component
-/// case-insensitively. An exact match wins; otherwise the first match in name order.
-pub fn resolve_ci(base: &Path, rel: &str) -> Option<PathBuf> {
+/// case-insensitively (an exact match wins; otherwise the first match in name order) and never
+/// going through a symbolic link.
+pub fn resolve_ci_checked(base: &Path, rel: &str) -> Resolved {
     let mut cur = base.to_path_buf();
     for comp in rel.split(['/', '\\']).filter(|c| !c.is_empty()) {
         let exact = cur.join(comp);
         if exact.symlink_metadata().is_ok() {
             cur = exact;
-            continue;
+        } else {
+            let Ok(rd) = std::fs::read_dir(&cur) else {
+                return Resolved::Missing;
+            };
+            let mut names: Vec<_> = rd
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name())
+                .filter(|n| n.to_string_lossy().eq_ignore_ascii_case(comp))
+                .collect();
+            names.sort();
+            match names.into_iter().next() {
+                Some(n) => cur = cur.join(n),
+                None => return Resolved::Missing,
+            }
         }
-        let mut names: Vec<_> = std::fs::read_dir(&cur)
-            .ok()?
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name())
-            .filter(|n| n.to_string_lossy().eq_ignore_ascii_case(comp))
-            .collect();
-        names.sort();
-        cur = cur.join(names.into_iter().next()?);
+        if cur
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            return Resolved::Link(cur);
+        }
     }
-    Some(cur)
+    Resolved::Found(cur)
+}
+
+/// [`resolve_ci_checked`], as an option: a link on the way counts as missing.
+pub fn resolve_ci(base: &Path, rel: &str) -> Option<PathBuf> {
+    match resolve_ci_checked(base, rel) {
+        Resolved::Found(p) => Some(p),
+        _ => None,
+    }
 }
 
 /// Lists the entries of `dir` (sorted by name); an unreadable folder yields an error string.
@@ -122,6 +152,26 @@ mod tests {
         .unwrap();
         assert!(p.ends_with("Program Files/Microsoft/EXCHANGE SERVER/v15/Logging"));
         assert!(resolve_ci(d.path(), "Program Files/nothing").is_none());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn never_resolves_through_a_link() {
+        let d = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(outside.path().join("Logs")).unwrap();
+        std::fs::create_dir_all(d.path().join("Windows/System32/winevt")).unwrap();
+        std::os::unix::fs::symlink(
+            outside.path().join("Logs"),
+            d.path().join("Windows/System32/winevt/Logs"),
+        )
+        .unwrap();
+        let r = resolve_ci_checked(d.path(), "windows/system32/winevt/logs/Application.evtx");
+        assert_eq!(
+            r,
+            Resolved::Link(d.path().join("Windows/System32/winevt/Logs"))
+        );
+        assert!(resolve_ci(d.path(), "Windows/System32/winevt/Logs").is_none());
     }
 
     #[test]

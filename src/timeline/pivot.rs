@@ -414,7 +414,11 @@ mod tests {
             p.paths.iter().collect::<Vec<_>>(),
             ["/aspnet_client/system_web/zq7w.aspx"]
         );
-        assert!(p.literals().0.contains(&"python-requests/2.25.1".to_string()));
+        assert!(
+            p.literals()
+                .0
+                .contains(&"python-requests/2.25.1".to_string())
+        );
         assert!(Pivots::from_findings(&[]).is_empty());
     }
 
