@@ -51,6 +51,7 @@ RESULTS=$(mktemp)
 {
   run "exhunt-default" "$REPS" "$EXHUNT" scan "$DATA" -q --no-progress
   run "exhunt-tpl-checks" "$REPS" "$EXHUNT" scan "$DATA" -q --no-progress --checks tpl
+  run "exhunt-tpl-threads-1" "$REPS" "$EXHUNT" scan "$DATA" -q --no-progress --checks tpl --threads 1
   run "exhunt-threads-1" "$REPS" "$EXHUNT" scan "$DATA" -q --no-progress --threads 1
   run "exhunt-threads-2" "$REPS" "$EXHUNT" scan "$DATA" -q --no-progress --threads 2
   run "rg-count-ServerInfo" "$REPS" rg -c -F 'ServerInfo~' "$DATA"
@@ -69,7 +70,7 @@ echo
 echo "ratios (targets in BENCHMARKS.md):"
 printf '  default scan / rg:           %.2f  (target <= 1.5)\n' "$(echo "$(t exhunt-default) / $(t rg-count-ServerInfo)" | bc -l)"
 [ -n "$(t python-tpl-port)" ] && printf '  python port / tpl-checks:     %.1f  (target >= 20)\n' "$(echo "$(t python-tpl-port) / $(t exhunt-tpl-checks)" | bc -l)"
-printf '  threads 1 / threads 2:       %.2f  (target >= 1.7)\n' "$(echo "$(t exhunt-threads-1) / $(t exhunt-threads-2)" | bc -l)"
+printf '  threads 1 / threads 2:       %.2f default, %.2f tpl-checks  (target >= 1.7)\n' "$(echo "$(t exhunt-threads-1) / $(t exhunt-threads-2)" | bc -l)" "$(echo "$(t exhunt-tpl-threads-1) / $(t exhunt-tpl-checks)" | bc -l)"
 rm -f "$RESULTS"
 
 echo
