@@ -144,8 +144,16 @@ impl ScanArgs {
             )
         })?;
         let until = match &self.until {
+            // A plain date means the whole of that day.
             Some(u) => Some(
                 Timestamp::parse_arg(u)
+                    .map(|t| {
+                        if u.trim().len() == 10 {
+                            Timestamp(t.0 + 86_400_000 - 1)
+                        } else {
+                            t
+                        }
+                    })
                     .ok_or_else(|| format!("--until {u}: not a date or time"))?,
             ),
             None => None,

@@ -962,6 +962,15 @@ fn check_status(
         if let Some(l) = last.filter(|l| l.0 < window.since.0) {
             reasons.push(format!("logs end {l}, before the window starts"));
         }
+        if let (Some(l), Some(u)) = (last, window.until)
+            && l.0 >= window.since.0
+            && l.0 + WINDOW_SLACK_MS < u.0
+        {
+            let days = (u.0 - l.0) / (24 * 3600 * 1000);
+            reasons.push(format!(
+                "logs end {l}, {days} day(s) before the window end {u}"
+            ));
+        }
         if problems > 0 {
             reasons.push(format!("{problems} file problem(s), see coverage"));
         }

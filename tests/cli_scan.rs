@@ -405,3 +405,33 @@ fn checks_can_be_narrowed_but_never_to_no_evidence() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn logs_ending_before_the_window_end_are_partial() {
+    let (_, r, _o, _) = scan(&[examples("clean").to_str().unwrap(), "--until", "2021-06-30"]);
+    assert_eq!(r["verdict"], "inconclusive");
+    let c = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "cve-2021-26855")
+        .unwrap();
+    assert_eq!(c["state"], "partial");
+    assert!(
+        c["reason"]
+            .as_str()
+            .unwrap()
+            .contains("before the window end"),
+        "{c}"
+    );
+    assert_eq!(
+        r["params"]["window"]["until"], "2021-06-30T23:59:59.999Z",
+        "a date means the whole day"
+    );
+    let (code, r, _o, _) = scan(&[examples("clean").to_str().unwrap(), "--until", "2021-03-01"]);
+    assert_eq!(
+        (code, r["verdict"].as_str().unwrap()),
+        (0, "no-evidence"),
+        "logs reach the window end"
+    );
+}
