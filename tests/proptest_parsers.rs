@@ -305,3 +305,23 @@ proptest! {
         let _ = like(&v, &p);
     }
 }
+
+/// Inputs the fuzz targets crashed on (docs/fuzzing.md), replayed through the same calls.
+#[test]
+fn fuzzer_crash_inputs_no_longer_panic() {
+    use exhunt::detect::webshells::ioc::Indicators;
+    use exhunt::sources::w3c::{Fields, W3cRecord, split_exchange_suffix};
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz-regressions");
+    let w3c = std::fs::read(dir.join("w3c_record-multibyte-query.bin")).unwrap();
+    let mut lines = w3c.split(|&b| b == b'\n');
+    let fields =
+        Fields::parse(lines.next().unwrap_or_default()).unwrap_or_else(Fields::default_iis);
+    for line in lines {
+        let r = W3cRecord::parse(&fields, line, "W3SVC1");
+        let _ = (r.stem(), r.query(), r.exchange_suffix(), r.url());
+        let _ = split_exchange_suffix(&String::from_utf8_lossy(line));
+    }
+    let ioc = std::fs::read(dir.join("indicators-escaped-multibyte.bin")).unwrap();
+    Indicators::default().load_text(&String::from_utf8_lossy(&ioc), "fuzz");
+}

@@ -273,12 +273,15 @@ impl<'a> W3cRecord<'a> {
 const SUFFIX_KEYS: [&str; 4] = ["correlationid=", "cafereqid=", "requestid=", "encoding="];
 
 fn is_suffix_piece(p: &str) -> bool {
+    // Bytes, not string slices: a hostile query may hold multi-byte characters anywhere
+    // (found by the w3c_record fuzz target).
+    let b = p.as_bytes();
     SUFFIX_KEYS.iter().any(|k| {
-        p.len() >= k.len()
-            && p[..k.len()].eq_ignore_ascii_case(k)
-            && p[k.len()..]
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"<>;:._-{}".contains(&b))
+        b.len() >= k.len()
+            && b[..k.len()].eq_ignore_ascii_case(k.as_bytes())
+            && b[k.len()..]
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || b"<>;:._-{}".contains(c))
     })
 }
 

@@ -423,8 +423,10 @@ fn stix_comparisons(pattern: &str) -> Vec<(String, String, String)> {
         while k < b.len() {
             match b[k] {
                 b'\\' if k + 1 < b.len() => {
-                    value.push(b[k + 1] as char);
-                    k += 2;
+                    // the escaped character may be multi-byte (found by the indicators fuzz target)
+                    let ch = pattern[k + 1..].chars().next().unwrap_or(' ');
+                    value.push(ch);
+                    k += 1 + ch.len_utf8();
                 }
                 b'\'' => break,
                 _ => {
