@@ -1,7 +1,10 @@
 //! End-to-end: the `exhunt` binary on fixture trees.
 
+#[path = "support/report_json.rs"]
+mod report_json;
 #[path = "support/trees.rs"]
 mod trees;
+use report_json::{check_state, findings};
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -35,26 +38,6 @@ fn scan(args: &[&str]) -> (i32, Value, tempfile::TempDir, String) {
         )
     });
     (code, serde_json::from_str(&report).unwrap(), out, stdout)
-}
-
-fn findings<'a>(r: &'a Value, check: &str) -> Vec<&'a Value> {
-    r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["check"] == check)
-        .collect()
-}
-
-fn check_state<'a>(r: &'a Value, check: &str) -> &'a str {
-    r["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["check"] == check)
-        .unwrap()["state"]
-        .as_str()
-        .unwrap()
 }
 
 #[test]

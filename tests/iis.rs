@@ -1,7 +1,10 @@
 //! End-to-end: IIS W3C logs and the web rule table (`rules/web.toml`) through the binary.
 
+#[path = "support/report_json.rs"]
+mod report_json;
 #[path = "support/trees.rs"]
 mod trees;
+use report_json::{by_rule, check_state, coverage, findings};
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -36,44 +39,6 @@ fn scan(args: &[&str]) -> (i32, Value) {
         o.status.code().unwrap(),
         serde_json::from_str(&report).unwrap(),
     )
-}
-
-fn findings<'a>(r: &'a Value, check: &str) -> Vec<&'a Value> {
-    r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["check"] == check)
-        .collect()
-}
-
-fn by_rule<'a>(r: &'a Value, rule: &str) -> Vec<&'a Value> {
-    r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule"] == rule)
-        .collect()
-}
-
-fn check_state<'a>(r: &'a Value, check: &str) -> &'a str {
-    r["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["check"] == check)
-        .unwrap()["state"]
-        .as_str()
-        .unwrap()
-}
-
-fn coverage<'a>(r: &'a Value, label: &str) -> &'a Value {
-    r["coverage"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["label"] == label)
-        .unwrap_or_else(|| panic!("no coverage group {label}"))
 }
 
 #[test]

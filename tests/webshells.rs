@@ -1,8 +1,11 @@
 //! End-to-end: the file scan (issue 4) through the `exhunt` binary — YARA rules, indicators,
 //! heuristics, user rules and indicator files, size cap, unreadable files, read-only access.
 
+#[path = "support/report_json.rs"]
+mod report_json;
 #[path = "support/trees.rs"]
 mod trees;
+use report_json::findings;
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -43,15 +46,6 @@ fn scan(args: &[&str]) -> (i32, Value, String) {
         serde_json::from_str(&report).unwrap(),
         stdout,
     )
-}
-
-fn findings<'a>(r: &'a Value, check: &str) -> Vec<&'a Value> {
-    r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["check"] == check)
-        .collect()
 }
 
 fn check<'a>(r: &'a Value, id: &str) -> &'a Value {
