@@ -72,6 +72,39 @@ fn distance(a: &str, b: &str) -> usize {
     prev[b.len()].min(2)
 }
 
+/// Folders that serve no pages of their own: a server page there is reported as
+/// (zone, rule, where, severity, why).
+const PAGE_ZONES: [(Zone, &str, &str, Severity, &str); 4] = [
+    (
+        Zone::AspnetClient,
+        "page-in-aspnet-client",
+        "under aspnet_client",
+        Severity::Medium,
+        "aspnet_client holds only static client scripts; it was the main folder where ProxyLogon-era webshells were dropped.",
+    ),
+    (
+        Zone::Oab,
+        "page-in-oab",
+        "in the OAB virtual directory",
+        Severity::Medium,
+        "The FrontEnd OAB folder serves no pages of its own; shells were dropped there (e.g. log.aspx).",
+    ),
+    (
+        Zone::WebRoot,
+        "page-in-webroot",
+        "in the IIS web root",
+        Severity::Low,
+        "ProxyShell-era shells were written to the web root; admins sometimes add a redirect page there, so review its content.",
+    ),
+    (
+        Zone::ProgramData,
+        "page-in-programdata",
+        "under ProgramData",
+        Severity::Low,
+        "Intruders pointed new virtual directories into ProgramData folders (COM, AUX, ...) to host pages there; software rarely keeps pages in ProgramData.",
+    ),
+];
+
 /// Runs every heuristic over one file. `name` is the file name, `in_zone` its path inside the
 /// zone folder (lower case), `data` the scanned bytes.
 pub fn inspect(
@@ -116,39 +149,12 @@ pub fn inspect(
             });
         }
     }
-    if page && zone == Zone::AspnetClient {
+    if page && let Some((_, rule, place, severity, why)) = PAGE_ZONES.iter().find(|z| z.0 == zone) {
         out.push(Hint {
-            rule: "page-in-aspnet-client",
-            title: format!("Server page under aspnet_client: {in_zone}"),
-            severity: Severity::Medium,
-            why: "aspnet_client holds only static client scripts; it was the main folder where ProxyLogon-era webshells were dropped.".into(),
-            fields: vec![],
-        });
-    }
-    if page && zone == Zone::Oab {
-        out.push(Hint {
-            rule: "page-in-oab",
-            title: format!("Server page in the OAB virtual directory: {in_zone}"),
-            severity: Severity::Medium,
-            why: "The FrontEnd OAB folder serves no pages of its own; shells were dropped there (e.g. log.aspx).".into(),
-            fields: vec![],
-        });
-    }
-    if page && zone == Zone::WebRoot {
-        out.push(Hint {
-            rule: "page-in-webroot",
-            title: format!("Server page in the IIS web root: {in_zone}"),
-            severity: Severity::Low,
-            why: "ProxyShell-era shells were written to the web root; admins sometimes add a redirect page there, so review its content.".into(),
-            fields: vec![],
-        });
-    }
-    if page && zone == Zone::ProgramData {
-        out.push(Hint {
-            rule: "page-in-programdata",
-            title: format!("Server page under ProgramData: {in_zone}"),
-            severity: Severity::Low,
-            why: "Intruders pointed new virtual directories into ProgramData folders (COM, AUX, ...) to host pages there; software rarely keeps pages in ProgramData.".into(),
+            rule,
+            title: format!("Server page {place}: {in_zone}"),
+            severity: *severity,
+            why: why.to_string(),
             fields: vec![],
         });
     }
