@@ -340,7 +340,14 @@ impl Prefilters {
                 lits.extend(ctx.extra_ips.iter().map(String::as_str)); // user-given indicators
             }
             checks.insert(kind, mine);
-            by_kind.insert(kind, lines::Prefilter::new(&lits, &[]));
+            // A plain `DateTime,RequestId,...` header may also stand mid-file (concatenated
+            // exports mixing the 2013 and 2016 layouts): found exactly, so columns re-bind.
+            let exact: &[&str] = if kind == SourceKind::HttpProxy && !lits.is_empty() {
+                &["DateTime,RequestId,"]
+            } else {
+                &[]
+            };
+            by_kind.insert(kind, lines::Prefilter::with_exact(&lits, exact, &[]));
         }
         Prefilters {
             by_kind,

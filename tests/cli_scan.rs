@@ -418,3 +418,25 @@ fn logs_ending_before_the_window_end_are_partial() {
         "logs reach the window end"
     );
 }
+
+#[test]
+fn a_plain_header_mid_file_rebinds_the_columns() {
+    // A 2016-layout file with a 2013-layout export appended (plain header line, no #Fields).
+    let d = tempfile::tempdir().unwrap();
+    let fields13 = "DateTime,RequestId,MajorVersion,MinorVersion,BuildVersion,RevisionVersion,ClientRequestId,Protocol,UrlStem,ProtocolAction,AuthenticationType,IsAuthenticated,AuthenticatedUser,Organization,AnchorMailbox,UserAgent,ClientIpAddress,ServerHostName,HttpStatus";
+    let hit13 = "2021-03-02T01:00:00.000Z,r1,15,0,1497,2,,Ecp,/ecp/x.js,,,false,,,ServerInfo~a]@EX13.contoso.local:444/mapi/emsmdb/?#,python-requests/2.25.1,203.0.113.9,EX13,200";
+    let mut body = hp_file(
+        "2021-03-01T00:00:00Z",
+        &[hp_line(1, "2021-03-01T08:00:00.000Z", &[])],
+    );
+    body.extend_from_slice(format!("{fields13}\r\n{hit13}\r\n").as_bytes());
+    write(d.path(), "loose/HttpProxy_2021030100-1.LOG", &body);
+    let (_, r, _o, _) = scan(&["--logs", d.path().join("loose").to_str().unwrap()]);
+    let f = findings(&r, "cve-2021-26855");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(
+        f[0]["fields"]["AnchorMailbox"],
+        "ServerInfo~a]@EX13.contoso.local:444/mapi/emsmdb/?#"
+    );
+    assert_eq!(f[0]["fields"]["ClientIPAddress"], "203.0.113.9");
+}
