@@ -1,21 +1,14 @@
 //! End-to-end: the `exhunt` binary on fixture trees.
 
-#[path = "support/report_json.rs"]
-mod report_json;
+#[path = "support/harness.rs"]
+mod harness;
 #[path = "support/trees.rs"]
 mod trees;
-use report_json::{check_state, findings};
+use harness::{check_state, exhunt, findings, run_scan};
 
-use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use trees::{X, hp_file, hp_line, write};
-
-fn exhunt() -> Command {
-    let mut c = Command::cargo_bin("exhunt").unwrap();
-    c.env("NO_COLOR", "1");
-    c
-}
 
 fn examples(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -25,19 +18,8 @@ fn examples(name: &str) -> PathBuf {
 
 /// Runs a scan writing reports to a temp folder; returns (exit code, report.json, out dir, stdout).
 fn scan(args: &[&str]) -> (i32, Value, tempfile::TempDir, String) {
-    let out = tempfile::tempdir().unwrap();
-    let mut cmd = exhunt();
-    cmd.arg("scan").args(args).arg("--out").arg(out.path());
-    let o = cmd.output().unwrap();
-    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
-    let code = o.status.code().unwrap();
-    let report = std::fs::read_to_string(out.path().join("report.json")).unwrap_or_else(|_| {
-        panic!(
-            "no report.json; stderr: {}",
-            String::from_utf8_lossy(&o.stderr)
-        )
-    });
-    (code, serde_json::from_str(&report).unwrap(), out, stdout)
+    let r = run_scan(args);
+    (r.code, r.report, r.out, r.stdout)
 }
 
 #[test]

@@ -1,10 +1,13 @@
 //! End-to-end: the event-log checks (`exchange-cmdlets`, `process-evidence`) through the binary,
 //! on the example trees, on the real public EVTX samples, and on missing or damaged logs.
 
+#[path = "support/harness.rs"]
+mod harness;
+use harness::run_scan;
+
 #[path = "support/trees.rs"]
 mod trees;
 
-use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use trees::EVTX_DIR;
@@ -21,29 +24,9 @@ fn public_evtx(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Runs a scan writing reports to a temp folder; returns (exit code, report.json, stdout).
 fn scan(args: &[&str]) -> (i32, Value, String) {
-    let out = tempfile::tempdir().unwrap();
-    let o = Command::cargo_bin("exhunt")
-        .unwrap()
-        .env("NO_COLOR", "1")
-        .arg("scan")
-        .args(args)
-        .arg("--out")
-        .arg(out.path())
-        .output()
-        .unwrap();
-    let report = std::fs::read_to_string(out.path().join("report.json")).unwrap_or_else(|_| {
-        panic!(
-            "no report.json; stderr: {}",
-            String::from_utf8_lossy(&o.stderr)
-        )
-    });
-    (
-        o.status.code().unwrap(),
-        serde_json::from_str(&report).unwrap(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-    )
+    let r = run_scan(args);
+    (r.code, r.report, r.stdout)
 }
 
 fn rules_of(r: &Value, check: &str) -> Vec<String> {

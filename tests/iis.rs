@@ -1,12 +1,11 @@
 //! End-to-end: IIS W3C logs and the web rule table (`rules/web.toml`) through the binary.
 
-#[path = "support/report_json.rs"]
-mod report_json;
+#[path = "support/harness.rs"]
+mod harness;
 #[path = "support/trees.rs"]
 mod trees;
-use report_json::{by_rule, check_state, coverage, findings};
+use harness::{by_rule, check_state, coverage, findings, run_scan};
 
-use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use trees::{X, hp_file, hp_line, iis_file, write};
@@ -17,28 +16,9 @@ fn examples(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Runs a scan writing reports to a temp folder; returns (exit code, report.json).
 fn scan(args: &[&str]) -> (i32, Value) {
-    let out = tempfile::tempdir().unwrap();
-    let o = Command::cargo_bin("exhunt")
-        .unwrap()
-        .env("NO_COLOR", "1")
-        .arg("scan")
-        .args(args)
-        .arg("--out")
-        .arg(out.path())
-        .output()
-        .unwrap();
-    let report = std::fs::read_to_string(out.path().join("report.json")).unwrap_or_else(|_| {
-        panic!(
-            "no report.json; stderr: {}",
-            String::from_utf8_lossy(&o.stderr)
-        )
-    });
-    (
-        o.status.code().unwrap(),
-        serde_json::from_str(&report).unwrap(),
-    )
+    let r = run_scan(args);
+    (r.code, r.report)
 }
 
 #[test]

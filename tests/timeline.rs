@@ -1,9 +1,12 @@
 //! End-to-end: build at the time, the pivot sweep, the timeline files and the per-IP summaries.
 
+#[path = "support/harness.rs"]
+mod harness;
+use harness::run_scan;
+
 #[path = "support/trees.rs"]
 mod trees;
 
-use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use trees::{X, ecp_file, hp_file, hp_line, write};
@@ -35,26 +38,11 @@ impl Run {
 }
 
 fn scan(args: &[&str]) -> Run {
-    let out = tempfile::tempdir().unwrap();
-    let o = Command::cargo_bin("exhunt")
-        .unwrap()
-        .env("NO_COLOR", "1")
-        .arg("scan")
-        .args(args)
-        .arg("--out")
-        .arg(out.path())
-        .output()
-        .unwrap();
-    let report = std::fs::read_to_string(out.path().join("report.json")).unwrap_or_else(|_| {
-        panic!(
-            "no report.json; stderr: {}",
-            String::from_utf8_lossy(&o.stderr)
-        )
-    });
+    let r = run_scan(args);
     Run {
-        report: serde_json::from_str(&report).unwrap(),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        out,
+        report: r.report,
+        stdout: r.stdout,
+        out: r.out,
     }
 }
 

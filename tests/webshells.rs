@@ -1,22 +1,15 @@
 //! End-to-end: the file scan (issue 4) through the `exhunt` binary — YARA rules, indicators,
 //! heuristics, user rules and indicator files, size cap, unreadable files, read-only access.
 
-#[path = "support/report_json.rs"]
-mod report_json;
+#[path = "support/harness.rs"]
+mod harness;
 #[path = "support/trees.rs"]
 mod trees;
-use report_json::findings;
+use harness::{exhunt, findings, run_scan};
 
-use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use trees::write;
-
-fn exhunt() -> Command {
-    let mut c = Command::cargo_bin("exhunt").unwrap();
-    c.env("NO_COLOR", "1");
-    c
-}
 
 fn examples(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -24,28 +17,9 @@ fn examples(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Runs a scan writing reports to a temp folder; returns (exit code, report.json, stdout).
 fn scan(args: &[&str]) -> (i32, Value, String) {
-    let out = tempfile::tempdir().unwrap();
-    let o = exhunt()
-        .arg("scan")
-        .args(args)
-        .arg("--out")
-        .arg(out.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
-    let report = std::fs::read_to_string(out.path().join("report.json")).unwrap_or_else(|_| {
-        panic!(
-            "no report.json; stderr: {}",
-            String::from_utf8_lossy(&o.stderr)
-        )
-    });
-    (
-        o.status.code().unwrap(),
-        serde_json::from_str(&report).unwrap(),
-        stdout,
-    )
+    let r = run_scan(args);
+    (r.code, r.report, r.stdout)
 }
 
 fn check<'a>(r: &'a Value, id: &str) -> &'a Value {
