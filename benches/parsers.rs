@@ -29,7 +29,7 @@ fn corpus() -> Vec<u8> {
 #[divan::bench]
 fn scan_16mib_prefiltered(bencher: divan::Bencher) {
     let data = corpus();
-    let pre = lines::Prefilter::new(
+    let pre = lines::Prefilter::with_exact(
         &["ServerInfo~", "Server~", "VirtualDirectory"],
         &["DateTime,RequestId,"],
     );

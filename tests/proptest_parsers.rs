@@ -325,3 +325,60 @@ fn fuzzer_crash_inputs_no_longer_panic() {
     let ioc = std::fs::read(dir.join("indicators-escaped-multibyte.bin")).unwrap();
     Indicators::default().load_text(&String::from_utf8_lossy(&ioc), "fuzz");
 }
+
+/// Web-log-like pieces for the multi-literal search: literal fragments that overlap and share
+/// starts, and exact literals in the wrong case, so that rejected and shadowed hits occur.
+fn web_piece() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        Just(b"/owa/".to_vec()),
+        Just(b"/OWA/AUTH/".to_vec()),
+        Just(b"auth/".to_vec()),
+        Just(b"/owa/auth/x.js".to_vec()),
+        Just(b"/ecp/".to_vec()),
+        Just(b"ecp/".to_vec()),
+        Just(b"/Ecp/Auth/".to_vec()),
+        Just(b"192.81.208.169".to_vec()),
+        Just(b"192.81.".to_vec()),
+        Just(b"1.2.3.4".to_vec()),
+        Just(b"0a1b-cc".to_vec()),
+        Just(b"0A1b-cC".to_vec()),
+        Just(b"0A1B-CC".to_vec()),
+        Just(b" ".to_vec()),
+        Just(b"\n".to_vec()),
+        Just(b"\r\n".to_vec()),
+        proptest::collection::vec(
+            prop_oneof![Just(b'a'), Just(b'/'), Just(b'.'), Just(b'1'), any::<u8>()],
+            0..8
+        ),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// The lines handed on are exactly those holding a literal: case-insensitive ones in any
+    /// case, exact ones byte for byte (hits rejected as not exact must not hide others).
+    #[test]
+    fn a_multi_literal_search_hands_on_exactly_the_lines_with_a_literal(
+        pieces in proptest::collection::vec(web_piece(), 0..80),
+        sizes in proptest::collection::vec(1usize..64, 1..8),
+    ) {
+        let data: Vec<u8> = [b"2021-01-01 00:00:00 x\n".to_vec(), pieces.concat()].concat();
+        let ci = ["/owa/auth/", "/owa/auth/x.js", "/ecp/auth/", "/ecp/", "192.81.208.169", "1.2.3.4"];
+        let exact = ["0a1b-cc", "0A1B-C"];
+        let pre = lines::Prefilter::with_exact(&ci, &exact);
+        let mut got = Vec::new();
+        lines::scan(Chunked { data: &data, sizes, i: 0 }, &pre, |l| got.push(l.number)).unwrap();
+        let want: Vec<u64> = model_lines(&data)
+            .into_iter()
+            .filter(|(n, _, t)| {
+                *n == 1
+                    || ci.iter().any(|l| contains_ci(t, l.as_bytes()))
+                    || exact.iter().any(|e| t.windows(e.len()).any(|w| w == e.as_bytes()))
+                    || t.windows(8).any(|w| w == lines::FIELDS_DIRECTIVE.as_bytes())
+            })
+            .map(|l| l.0)
+            .collect();
+        prop_assert_eq!(got, want);
+    }
+}

@@ -5,7 +5,7 @@ use exhunt::sources::lines::{Prefilter, scan};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let pre = Prefilter::new(&["ServerInfo~", "Server~"], &[]);
+    let pre = Prefilter::new(&["ServerInfo~", "Server~"]);
     let mut seen = Vec::new();
     let st = scan(data, &pre, |l| seen.push((l.number, l.offset, l.text.to_vec()))).unwrap();
     assert!(st.lines as usize <= data.len() + 1);

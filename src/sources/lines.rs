@@ -18,20 +18,25 @@ pub const MAX_LINE: usize = 16 << 20;
 /// Finds candidate lines: the checks' literals (ASCII case-insensitive) and structural literals
 /// starting with `#` such as `#Fields:` (exact).
 ///
-/// Case-insensitive search is the expensive part: on generated HttpProxy text a case-sensitive
-/// `memmem` runs at ~40 GB/s, an Aho-Corasick automaton ignoring case at 2-4 GB/s (adding
-/// `#Fields:` to it dropped it to 0.6 GB/s). So when every literal holds a byte that has no case and
-/// is not common in logs (`~` in `ServerInfo~` and `Server~`), the search is one `memchr2`/`memchr3`
-/// pass for those bytes and `#`, with a case-insensitive comparison around each hit: exact, and
-/// close to `memchr` speed. The same pass counts directive lines (`#` at a line start). Other
-/// literal sets use the automaton (one more pass). Literals without ASCII letters (IP addresses,
-/// numbers) go to a case-sensitive automaton instead: ignoring case changes nothing for them, and
-/// case-sensitive sets of up to 64 literals get the automaton's SIMD (Teddy) search.
+/// Case-insensitive search is the expensive part: no maintained crate offers a SIMD searcher
+/// that ignores case (Aho-Corasick's Teddy is case-sensitive; its case-insensitive automaton fell
+/// back to ~0.3 GB/s on 30+ web-log literals). So the search runs in one of two ways:
+///
+/// * **Anchored**: when every literal holds a byte that has no case and is not common in logs
+///   (`~` in `ServerInfo~` and `Server~`), one `memchr2`/`memchr3` pass for those bytes and `#`,
+///   with a case-insensitive comparison around each hit: exact, and close to `memchr` speed.
+/// * **Folded**: otherwise the block is copied in lower case into a per-thread buffer (one
+///   vectorised pass) and one Teddy searcher ([`aho_corasick::packed`]) looks for every literal,
+///   lower-cased, in the copy. Literals that must match byte for byte (request ids) are in the
+///   same searcher and verified against the original text. Sets of more than 128 literals, or
+///   CPUs without SSSE3, use a case-sensitive automaton over the same folded copy.
+///
+/// `#` lines are found in a `memchr` pass in both ways (directive lines are counted there).
+/// Only whether a line holds some literal matters: the search reports non-overlapping
+/// leftmost-first matches, so a line is handed on at its first hit.
 pub struct Prefilter {
-    automaton: Option<AhoCorasick>,
-    /// Literals matched case-sensitively (those without ASCII letters, and any the caller gave as
-    /// exact): one `memmem` finder each when they are few, else an automaton.
-    exact: ExactSearch,
+    /// Literals not searched by the anchored pass: one folded (or plain) packed search.
+    search: Option<LiteralSearch>,
     /// (literal, offset of its anchor byte, anchor byte)
     anchored: Vec<(Vec<u8>, usize, u8)>,
     /// `#` first, then the anchor bytes: at most three bytes for one memchr pass.
@@ -40,15 +45,36 @@ pub struct Prefilter {
     directives: Vec<Vec<u8>>,
 }
 
-enum ExactSearch {
-    None,
-    Finders(Vec<memchr::memmem::Finder<'static>>),
-    Automaton(AhoCorasick),
+/// One search for a set of literals over the (lower-cased) text.
+///
+/// Every hit is checked against the whole literal (exact literals against the original text),
+/// and a rejected hit resumes the search one byte further, so no occurrence is ever skipped; a
+/// confirmed hit resumes it at the next line (one hit per line is all the caller needs).
+///
+/// Tried and dropped: searching each literal from its window of four bytes that is rarest in a
+/// sample of the logs (`uth/` rather than `/owa`). It cut the fingerprint hits per line but made
+/// Teddy's buckets less alike, and the search got slower (1.87 to 1.43 GB/s on an IIS log).
+struct LiteralSearch {
+    engine: Engine,
+    pats: Vec<Pat>,
+    /// Pattern indices by their first byte (as searched: folded or not).
+    by_first: Vec<Vec<u16>>,
+    /// Whether the text is lower-cased before the search (some literal ignores case and holds
+    /// a letter).
+    fold: bool,
 }
 
-/// Up to this many exact literals are searched with one `memmem` finder each (measured: an
-/// automaton of three GUIDs ran at 0.4 GB/s, three `memmem` passes at several GB/s).
-const MAX_FINDERS: usize = 32;
+struct Pat {
+    /// The literal as searched (lower-cased when `fold`).
+    text: Vec<u8>,
+    /// The literal must match the original (unfolded) text byte for byte.
+    exact: Option<Vec<u8>>,
+}
+
+enum Engine {
+    Packed(aho_corasick::packed::Searcher),
+    Automaton(AhoCorasick),
+}
 
 /// Bytes too common in Exchange and IIS logs to anchor a search on.
 const COMMON: &[u8] = b" ,./-:;=_0123456789\"'()&?%+@\t\\[]{}<>#";
@@ -56,48 +82,141 @@ const COMMON: &[u8] = b" ,./-:;=_0123456789\"'()&?%+@\t\\[]{}<>#";
 /// Structural literal every text log needs handed on: the `#Fields:` header.
 pub const FIELDS_DIRECTIVE: &str = "#Fields:";
 
+impl LiteralSearch {
+    /// `ci`: literals ignoring ASCII case; `exact`: byte for byte.
+    fn new(ci: &[&str], exact: &[&str]) -> Option<LiteralSearch> {
+        let fold = ci
+            .iter()
+            .any(|l| l.bytes().any(|b| b.is_ascii_alphabetic()));
+        let mut pats: Vec<Pat> = Vec::new();
+        for l in ci {
+            pats.push(Pat {
+                text: l.as_bytes().to_ascii_lowercase(),
+                exact: None,
+            });
+        }
+        for e in exact {
+            let b = e.as_bytes();
+            let letters = b.iter().any(u8::is_ascii_alphabetic);
+            pats.push(Pat {
+                text: if fold {
+                    b.to_ascii_lowercase()
+                } else {
+                    b.to_vec()
+                },
+                exact: (fold && letters).then(|| b.to_vec()),
+            });
+        }
+        if pats.is_empty() {
+            return None;
+        }
+        let searched: Vec<&[u8]> = pats.iter().map(|p| p.text.as_slice()).collect();
+        let mut by_first = vec![Vec::new(); 256];
+        for (i, s) in searched.iter().enumerate() {
+            by_first[usize::from(s[0])].push(i as u16);
+        }
+        let packed = aho_corasick::packed::Config::new()
+            .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+            // Its default gives up above 64 literals; fat Teddy (16 buckets) measured faster
+            // than the automaton up to the packed searcher's limit of 128 on web logs.
+            .heuristic_pattern_limits(false)
+            .builder()
+            .extend(&searched)
+            .build();
+        let engine = match packed {
+            Some(s) if pats.len() <= 128 => Engine::Packed(s),
+            _ => Engine::Automaton(
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .build(&searched)
+                    .expect("prefilter literals are valid"),
+            ),
+        };
+        Some(LiteralSearch {
+            engine,
+            pats,
+            by_first,
+            fold,
+        })
+    }
+
+    /// Appends, for every line of `hay` holding a literal, the start of its first occurrence.
+    fn find(&self, hay: &[u8], out: &mut Vec<usize>) {
+        if !self.fold {
+            self.find_in(hay, hay, out);
+            return;
+        }
+        FOLDED.with(|f| {
+            let mut folded = f.borrow_mut();
+            fold_into(hay, &mut folded);
+            self.find_in(hay, &folded, out);
+        });
+    }
+
+    fn find_in(&self, original: &[u8], text: &[u8], out: &mut Vec<usize>) {
+        let mut pos = 0;
+        while pos < text.len() {
+            let q = match &self.engine {
+                Engine::Packed(s) => s.find_in(text, aho_corasick::Span::from(pos..text.len())),
+                Engine::Automaton(a) => {
+                    a.find(aho_corasick::Input::new(text).span(pos..text.len()))
+                }
+            };
+            let Some(q) = q.map(|m| m.start()) else { break };
+            match self.literal_at(original, text, q) {
+                Some(start) => {
+                    out.push(start);
+                    // One hit per line is all the caller needs: go on at the next line.
+                    pos = memchr::memchr(b'\n', &text[q..]).map_or(text.len(), |i| q + i + 1);
+                }
+                None => pos = q + 1,
+            }
+        }
+    }
+
+    /// `q` if a literal starts there (exact ones checked against the original text).
+    fn literal_at(&self, original: &[u8], text: &[u8], q: usize) -> Option<usize> {
+        self.by_first[usize::from(text[q])].iter().find_map(|&i| {
+            let p = &self.pats[usize::from(i)];
+            let ok = text[q..].starts_with(&p.text)
+                && p.exact
+                    .as_ref()
+                    .is_none_or(|e| original[q..].starts_with(e));
+            ok.then_some(q)
+        })
+    }
+}
+
+thread_local! {
+    /// The lower-cased copy of the block being searched.
+    static FOLDED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `dst` = `src` with ASCII upper-case letters lower-cased; written so that it vectorises.
+fn fold_into(src: &[u8], dst: &mut Vec<u8>) {
+    dst.clear();
+    dst.resize(src.len(), 0);
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d = s | (u8::from(s.wrapping_sub(b'A') < 26) << 5);
+    }
+}
+
 impl Prefilter {
-    /// `literals` are matched ignoring ASCII case; `directives` (each starting with `#`)
-    /// byte-for-byte. `#Fields:` is always a directive.
-    pub fn new(literals: &[&str], directives: &[&str]) -> Prefilter {
-        Prefilter::with_exact(literals, &[], directives)
+    /// `literals` are matched ignoring ASCII case. The `#Fields:` directive is always found.
+    pub fn new(literals: &[&str]) -> Prefilter {
+        Prefilter::with_exact(literals, &[])
     }
 
     /// As [`Prefilter::new`], plus `exact` literals matched byte-for-byte (e.g. request ids that
     /// Exchange always writes in lower case).
-    pub fn with_exact(literals: &[&str], exact: &[&str], directives: &[&str]) -> Prefilter {
+    pub fn with_exact(literals: &[&str], exact: &[&str]) -> Prefilter {
         let mut pats: Vec<&str> = literals.iter().copied().filter(|l| !l.is_empty()).collect();
-        pats.sort_unstable();
-        pats.dedup();
-        let mut dirs: Vec<Vec<u8>> = directives.iter().map(|d| d.as_bytes().to_vec()).collect();
-        dirs.push(FIELDS_DIRECTIVE.as_bytes().to_vec());
-        dirs.sort_unstable();
-        dirs.dedup();
-        assert!(
-            dirs.iter().all(|d| d.first() == Some(&b'#')),
-            "directives start with #"
-        );
-        let (mut letterless, pats): (Vec<&str>, Vec<&str>) = pats
-            .into_iter()
-            .partition(|p| !p.bytes().any(|b| b.is_ascii_alphabetic()));
-        letterless.extend(exact.iter().copied().filter(|e| !e.is_empty()));
-        letterless.sort_unstable();
-        letterless.dedup();
-        let exact = match letterless.len() {
-            0 => ExactSearch::None,
-            n if n <= MAX_FINDERS => ExactSearch::Finders(
-                letterless
-                    .iter()
-                    .map(|l| memchr::memmem::Finder::new(l.as_bytes()).into_owned())
-                    .collect(),
-            ),
-            _ => ExactSearch::Automaton(
-                AhoCorasickBuilder::new()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .build(&letterless)
-                    .expect("prefilter literals are valid"),
-            ),
-        };
+        pats.sort_unstable_by_key(|p| p.to_ascii_lowercase());
+        pats.dedup_by_key(|p| p.to_ascii_lowercase());
+        let dirs = vec![FIELDS_DIRECTIVE.as_bytes().to_vec()];
+        let mut exact: Vec<&str> = exact.iter().copied().filter(|e| !e.is_empty()).collect();
+        exact.sort_unstable();
+        exact.dedup();
         let mut anchored = Vec::new();
         for p in &pats {
             let b = p.as_bytes();
@@ -118,22 +237,15 @@ impl Prefilter {
                 triggers.push(*a);
             }
         }
-        let automaton = if pats.is_empty() || (!anchored.is_empty() && triggers.len() <= 3) {
-            None
+        let search = if pats.is_empty() || (!anchored.is_empty() && triggers.len() <= 3) {
+            LiteralSearch::new(&[], &exact)
         } else {
             anchored.clear();
             triggers.truncate(1);
-            Some(
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .build(&pats)
-                    .expect("prefilter literals are valid"),
-            )
+            LiteralSearch::new(&pats, &exact)
         };
         Prefilter {
-            automaton,
-            exact,
+            search,
             anchored,
             triggers,
             directives: dirs,
@@ -147,8 +259,9 @@ impl Prefilter {
         !v.is_empty()
     }
 
-    /// Start positions of every literal and directive occurrence in `hay` (ascending), and the
-    /// number of directive lines (`#` at a line start; `hay` starts at a line start).
+    /// Start positions of literal and directive occurrences in `hay` (ascending; at least one
+    /// in every line that holds any), and the number of directive lines (`#` at a line start;
+    /// `hay` starts at a line start).
     fn candidates(&self, hay: &[u8], out: &mut Vec<usize>) -> u64 {
         out.clear();
         let mut directive_lines = 0u64;
@@ -181,15 +294,10 @@ impl Prefilter {
         }
         let mut unordered = self.anchored.iter().any(|(_, off, _)| *off > 0);
         let before = out.len();
-        if let Some(a) = &self.automaton {
-            out.extend(a.find_iter(hay).map(|m| m.start()));
+        if let Some(s) = &self.search {
+            s.find(hay, out);
         }
-        match &self.exact {
-            ExactSearch::None => {}
-            ExactSearch::Finders(fs) => fs.iter().for_each(|f| out.extend(f.find_iter(hay))),
-            ExactSearch::Automaton(a) => out.extend(a.find_iter(hay).map(|m| m.start())),
-        }
-        unordered |= out.len() > before;
+        unordered |= out.len() > before && before > 0;
         if unordered {
             out.sort_unstable();
         }
@@ -199,7 +307,7 @@ impl Prefilter {
 
 /// Builds a prefilter for check literals only (plus `#Fields:`).
 pub fn prefilter(literals: &[&str]) -> Prefilter {
-    Prefilter::new(literals, &[])
+    Prefilter::new(literals)
 }
 
 /// A line handed to the caller.
@@ -553,8 +661,8 @@ mod tests {
     fn anchored_and_automaton_searches_agree() {
         let hay = b"a ServerInfo~x sErVeRiNfO~y server~z SERVER~ ~ServerInfo Sid~1 serverinfo server~\n#Fields: a\nx#Fields:";
         let lits = ["ServerInfo~", "Server~"];
-        let anchored = Prefilter::new(&lits, &[]);
-        assert!(anchored.automaton.is_none() && anchored.triggers == vec![b'#', b'~']);
+        let anchored = Prefilter::new(&lits);
+        assert!(anchored.search.is_none() && anchored.triggers == vec![b'#', b'~']);
         let mut a = Vec::new();
         let dirs = anchored.candidates(hay, &mut a);
         let auto = AhoCorasickBuilder::new()
@@ -564,10 +672,62 @@ mod tests {
         let b: Vec<usize> = auto.find_iter(hay).map(|m| m.start()).collect();
         assert_eq!(a, b);
         assert_eq!(dirs, 1, "only the # at a line start is a directive line");
-        let vd = Prefilter::new(&["VirtualDirectory"], &[]);
-        assert!(vd.automaton.is_some());
+        let vd = Prefilter::new(&["VirtualDirectory"]);
+        assert!(vd.search.is_some());
         assert!(vd.is_match(b"x set-virtualdirectory y"));
         assert!(!vd.is_match(b"nothing"));
+    }
+
+    /// Lines (0-based) holding a candidate, by the prefilter and by a plain reference search.
+    fn candidate_lines(pre: &Prefilter, hay: &[u8]) -> Vec<usize> {
+        let mut c = Vec::new();
+        pre.candidates(hay, &mut c);
+        let mut lines: Vec<usize> = c
+            .iter()
+            .map(|&p| hay[..p].iter().filter(|&&b| b == b'\n').count())
+            .collect();
+        lines.dedup();
+        lines
+    }
+
+    #[test]
+    fn folded_search_ignores_case_and_verifies_exact_literals() {
+        let hay = b"GET /ECP/y.js 200\nGET /owa/ 200\nPOST /Owa/Auth/x.js\nid 0a1b-CC\nid 0a1b-cc\nDateTime,RequestId,x\ndatetime,requestid,\n#Fields: a\n10.1.2.3 x\n";
+        let pre = Prefilter::with_exact(
+            &["/ecp/", "/owa/auth/", "10.1.2.3"],
+            &["0a1b-cc", "DateTime,RequestId,"],
+        );
+        let s = pre.search.as_ref().unwrap();
+        assert!(s.fold && matches!(s.engine, Engine::Packed(_) | Engine::Automaton(_)));
+        assert_eq!(candidate_lines(&pre, hay), vec![0, 2, 4, 5, 7, 8]);
+        // Exact literals alone: no folding, no verification needed.
+        let ids = Prefilter::with_exact(&["10.1.2.3"], &["0a1b-cc"]);
+        assert!(!ids.search.as_ref().unwrap().fold);
+        assert_eq!(candidate_lines(&ids, hay), vec![4, 7, 8]);
+    }
+
+    #[test]
+    fn large_literal_sets_fall_back_to_an_automaton_with_the_same_lines() {
+        let lits: Vec<String> = (0..200).map(|i| format!("Needle{i:03}x")).collect();
+        let refs: Vec<&str> = lits.iter().map(String::as_str).collect();
+        let pre = Prefilter::new(&refs);
+        assert!(matches!(
+            pre.search.as_ref().unwrap().engine,
+            Engine::Automaton(_)
+        ));
+        let few = Prefilter::new(&refs[..100]);
+        let hay = b"a NEEDLE007X b\nnothing\nneedle150x\nneedle099X\nneedle7x\n";
+        assert_eq!(candidate_lines(&pre, hay), vec![0, 2, 3]);
+        assert_eq!(candidate_lines(&few, hay), vec![0, 3]);
+    }
+
+    #[test]
+    fn fold_lowercases_ascii_letters_only() {
+        let src: Vec<u8> = (0..=255u8).collect();
+        let mut out = Vec::new();
+        fold_into(&src, &mut out);
+        let want: Vec<u8> = src.iter().map(u8::to_ascii_lowercase).collect();
+        assert_eq!(out, want);
     }
 
     #[test]

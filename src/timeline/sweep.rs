@@ -47,12 +47,13 @@ pub fn sweep(files: &[SourceFile], pv: &Pivots, skip: &HashSet<(String, u64)>) -
     }
     let ci: Vec<&str> = ci.iter().map(String::as_str).collect();
     let mut exact: Vec<&str> = exact.iter().map(String::as_str).collect();
-    let plain = lines::Prefilter::with_exact(&ci, &exact, &[]);
+    let plain = lines::Prefilter::with_exact(&ci, &exact);
     exact.push("DateTime,RequestId,"); // HttpProxy's repeated plain header line
-    let with_header = lines::Prefilter::with_exact(&ci, &exact, &[]);
+    let with_header = lines::Prefilter::with_exact(&ci, &exact);
     let kept = AtomicU64::new(0);
     let parts: Vec<Swept> = files
         .par_iter()
+        .with_max_len(1) // one job per file (see scan::run)
         .filter(|f| reads(f.kind))
         .map(|f| {
             let pre = if f.kind == SourceKind::HttpProxy {

@@ -176,6 +176,7 @@ pub fn scan(prep: &Prepared, plan: WebPlan, window: Window) -> Outcome {
     let results: Vec<FileResult> = plan
         .files
         .par_iter()
+        .with_max_len(1) // one job per file (see scan::run)
         .map_init(Vec::new, |buf, f| {
             scan_one(prep, f, buf, cap, window, rooted)
         })
