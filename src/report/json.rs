@@ -3,6 +3,7 @@
 use super::Report;
 use crate::scan::ScanResult;
 use serde::Serialize;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub const SCHEMA: &str = "exhunt.report/1";
@@ -21,16 +22,21 @@ struct Doc<'a> {
     scan: &'a ScanResult,
 }
 
-/// The JSON document of a scan (strings are JSON-escaped; no further neutralising needed).
-pub fn to_json(scan: &ScanResult) -> serde_json::Result<String> {
-    serde_json::to_string_pretty(&Doc {
+/// Writes the JSON document of a scan to `w` as it is serialised (never whole in memory: it
+/// grows with the findings). Strings are JSON-escaped; no further neutralising needed.
+pub fn write_json<W: std::io::Write>(scan: &ScanResult, w: W) -> std::io::Result<()> {
+    let mut w = std::io::BufWriter::new(w);
+    let doc = Doc {
         schema: SCHEMA,
         tool: Tool {
             name: "exhunt",
             version: crate::VERSION,
         },
         scan,
-    })
+    };
+    serde_json::to_writer_pretty(&mut w, &doc).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")?;
+    w.flush()
 }
 
 pub struct JsonReport;
@@ -42,8 +48,7 @@ impl Report for JsonReport {
 
     fn write(&self, scan: &ScanResult, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         let p = dir.join("report.json");
-        let text = to_json(scan).map_err(std::io::Error::other)?;
-        std::fs::write(&p, text + "\n")?;
+        write_json(scan, std::fs::File::create(&p)?)?;
         Ok(vec![p])
     }
 }
