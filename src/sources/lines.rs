@@ -32,8 +32,8 @@ pub const MAX_LINE: usize = 16 << 20;
 ///   CPUs without SSSE3, use a case-sensitive automaton over the same folded copy.
 ///
 /// `#` lines are found in a `memchr` pass in both ways (directive lines are counted there).
-/// Only whether a line holds some literal matters: the search reports non-overlapping
-/// leftmost-first matches, so a line is handed on at its first hit.
+/// Only whether a line holds some literal matters: the folded search stops at a line's first
+/// confirmed hit and goes on at the next line.
 pub struct Prefilter {
     /// Literals not searched by the anchored pass: one folded (or plain) packed search.
     search: Option<LiteralSearch>,
