@@ -58,7 +58,7 @@ struct LiteralSearch {
     engine: Engine,
     pats: Vec<Pat>,
     /// Pattern indices by their first byte (as searched: folded or not).
-    by_first: Vec<Vec<u16>>,
+    by_first: Vec<Vec<usize>>,
     /// Whether the text is lower-cased before the search (some literal ignores case and holds
     /// a letter).
     fold: bool,
@@ -113,7 +113,7 @@ impl LiteralSearch {
         let searched: Vec<&[u8]> = pats.iter().map(|p| p.text.as_slice()).collect();
         let mut by_first = vec![Vec::new(); 256];
         for (i, s) in searched.iter().enumerate() {
-            by_first[usize::from(s[0])].push(i as u16);
+            by_first[usize::from(s[0])].push(i);
         }
         let packed = aho_corasick::packed::Config::new()
             .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
@@ -177,7 +177,7 @@ impl LiteralSearch {
     /// `q` if a literal starts there (exact ones checked against the original text).
     fn literal_at(&self, original: &[u8], text: &[u8], q: usize) -> Option<usize> {
         self.by_first[usize::from(text[q])].iter().find_map(|&i| {
-            let p = &self.pats[usize::from(i)];
+            let p = &self.pats[i];
             let ok = text[q..].starts_with(&p.text)
                 && p.exact
                     .as_ref()
@@ -717,6 +717,17 @@ mod tests {
         let hay = b"a NEEDLE007X b\nnothing\nneedle150x\nneedle099X\nneedle7x\n";
         assert_eq!(candidate_lines(&pre, hay), vec![0, 2, 3]);
         assert_eq!(candidate_lines(&few, hay), vec![0, 3]);
+    }
+
+    #[test]
+    fn more_literals_than_an_index_of_16_bits_are_all_found() {
+        // `--ioc` address lists can be this long; each literal keeps its own index.
+        let lits: Vec<String> = (0..70_000).map(|i| format!("ioc{i:05}x")).collect();
+        let refs: Vec<&str> = lits.iter().map(String::as_str).collect();
+        let pre = Prefilter::new(&refs);
+        assert!(pre.is_match(b"a ioc69999x b"));
+        assert!(pre.is_match(b"a IOC04465X b"));
+        assert!(!pre.is_match(b"a ioc70000x b"));
     }
 
     #[test]
