@@ -397,8 +397,9 @@ impl Matcher {
                 }
             }
         }
-        // Run over every candidate line (short), so a DFA walked byte by byte beats an automaton
-        // with a prefilter whose rare bytes are everywhere in URLs (measured: 4x on IIS lines).
+        // Run over every candidate line (short): a DFA walked byte by byte, without the
+        // rare-byte prefilter (its bytes are everywhere in URLs). Still ~10 % of a default scan
+        // (BENCHMARKS.md): handing it the prefilter's hits would remove this second search.
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)

@@ -124,7 +124,8 @@ impl LiteralSearch {
             .extend(&searched)
             .build();
         let engine = match packed {
-            Some(s) if pats.len() <= 128 => Engine::Packed(s),
+            // None above 128 literals (the packed searcher's limit) or without SSSE3.
+            Some(s) => Engine::Packed(s),
             _ => Engine::Automaton(
                 AhoCorasickBuilder::new()
                     .match_kind(MatchKind::LeftmostFirst)
