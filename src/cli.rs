@@ -231,6 +231,22 @@ fn refuse_evidence(opts: &ScanOptions, out: &std::path::Path) -> Result<(), Stri
     Ok(())
 }
 
+/// Writes a line to stdout. Errors are ignored: a closed pipe (`exhunt scan ... | head`) must not
+/// stop the reports and the evidence collection that follow, nor crash the tool.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
+/// As [`say!`], for text that already ends its lines.
+fn say_raw(s: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(s.as_bytes()).and_then(|()| out.flush());
+}
+
 fn run_scan(args: &ScanArgs) -> i32 {
     let opts = match args.options() {
         Ok(o) => o,
@@ -255,13 +271,13 @@ fn run_scan(args: &ScanArgs) -> i32 {
         }
     };
     if !args.quiet {
-        print!("{}", report::console::render(&result, use_color()));
+        say_raw(&report::console::render(&result, use_color()));
     }
     if let Some(out) = &args.out {
         match report::write_all(&result, out) {
             Ok(files) => {
                 if !args.quiet {
-                    println!(
+                    say!(
                         "Reports written to {} ({} files)",
                         terminal(&out.display().to_string()),
                         files.len()
@@ -289,7 +305,7 @@ fn run_scan(args: &ScanArgs) -> i32 {
                     );
                 }
                 if !args.quiet {
-                    println!(
+                    say!(
                         "Evidence collected to {} ({} file(s), {} not collected); manifest.json SHA-256 {}",
                         terminal(&c.location.display().to_string()),
                         c.manifest.files.len(),
@@ -327,8 +343,8 @@ fn run_verify(args: &VerifyArgs) -> i32 {
                 code = EXIT_ERROR;
             }
             Ok(v) => {
-                println!("{}", terminal(&shown));
-                println!(
+                say!("{}", terminal(&shown));
+                say!(
                     "  host {}, collected {} by exhunt {}; manifest.json SHA-256 {}",
                     terminal(&v.host),
                     terminal(&v.collected_at),
@@ -336,7 +352,7 @@ fn run_verify(args: &VerifyArgs) -> i32 {
                     v.manifest_sha256
                 );
                 for d in &v.differences {
-                    println!(
+                    say!(
                         "  {:<8} {}: {}",
                         d.kind.as_str(),
                         terminal(&d.path),
@@ -344,13 +360,13 @@ fn run_verify(args: &VerifyArgs) -> i32 {
                     );
                 }
                 for n in &v.notes {
-                    println!("  note: {}", terminal(n));
+                    say!("  note: {}", terminal(n));
                 }
                 if v.ok() {
-                    println!("  OK: all {} file(s) match the manifest", v.matched);
+                    say!("  OK: all {} file(s) match the manifest", v.matched);
                 } else {
                     use collect::verify::Kind;
-                    println!(
+                    say!(
                         "  DIFFERENT: {} of {} file(s) match; {} changed, {} missing, {} extra, {} invalid",
                         v.matched,
                         v.listed,

@@ -4,6 +4,7 @@
 
 use crate::detect::webshells;
 use crate::detect::{self, At, Check, Ctx, LOG_CHECKS, Record};
+use crate::model::rollup::{RollUp, RollUps};
 use crate::model::{
     self, CheckState, CheckStatus, FileProblem, Finding, SourceCoverage, Timestamp, Verdict, Window,
 };
@@ -105,6 +106,9 @@ pub struct ScanResult {
     pub checks: Vec<CheckStatus>,
     pub coverage: Vec<SourceCoverage>,
     pub findings: Vec<Finding>,
+    /// Scanner hits past the first few of each rule, as evidence locators (see
+    /// [`model::rollup`]); the first few are among `findings`.
+    pub rolled_up: Vec<RollUp>,
     /// Problems not tied to one log source (listing errors, links not followed, missing input).
     pub problems: Vec<FileProblem>,
     pub notes: Vec<String>,
@@ -143,6 +147,8 @@ struct FileOutcome {
     label: String,
     cov: SourceCoverage,
     findings: Vec<Finding>,
+    /// Scanner hits past the first few of their rule (see [`model::rollup`]).
+    rolled: RollUps,
     hosts: Vec<(String, &'static str)>,
     builds: Vec<String>,
 }
@@ -413,6 +419,7 @@ fn scan_file(planned: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> FileOutcome {
         label: f.label.clone(),
         cov: SourceCoverage::new(&f.label, f.kind.as_str(), "", true),
         findings: Vec::new(),
+        rolled: RollUps::default(),
         hosts: Vec::new(),
         builds: Vec::new(),
     };
@@ -478,6 +485,9 @@ fn scan_file(planned: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> FileOutcome {
     o
 }
 
+/// Findings a file may gather before its scanner hits are rolled up.
+const ROLL_UP_EVERY: usize = 256;
+
 fn scan_text_file(
     f: &SourceFile,
     path_str: &str,
@@ -504,11 +514,15 @@ fn scan_text_file(
     let mut first_data_done = false;
     let mut malformed_samples = Vec::new();
     let mut findings = Vec::new();
+    let mut rolled = RollUps::default();
     let mut hosts = Vec::new();
     let mut builds = Vec::new();
     let mut proto_label: Option<String> = None;
     let mut malformed = 0u64;
     let result = lines::scan(file, pre, |line| {
+        if findings.len() >= ROLL_UP_EVERY {
+            rolled.take(&mut findings); // memory stays bounded within a file too
+        }
         let text = line.text;
         let at = At {
             path: path_str,
@@ -639,7 +653,10 @@ fn scan_text_file(
     for c in checks {
         c.finish_file(&mut findings);
     }
+    rolled.take(&mut findings);
+    findings.shrink_to_fit(); // held until every file is read
     o.findings = findings;
+    o.rolled = rolled;
     o.hosts = hosts;
     o.builds = builds;
     o.cov.malformed = malformed;
@@ -716,6 +733,7 @@ fn assemble(
     } = plan;
     let mut coverage: Vec<SourceCoverage> = groups;
     let mut findings = Vec::new();
+    let mut rolled = RollUps::default();
     let mut host_votes: BTreeMap<(u8, String), u64> = BTreeMap::new();
     let mut builds: Vec<String> = Vec::new();
     let mut totals = Totals::default();
@@ -724,6 +742,7 @@ fn assemble(
         totals.bytes += o.cov.bytes;
         totals.records += o.cov.records;
         findings.extend(o.findings);
+        rolled.merge(o.rolled);
         for (h, src) in o.hosts {
             let rank = match src {
                 "HttpProxy ServerHostName" => 0,
@@ -840,7 +859,11 @@ fn assemble(
     for c in web_checks.iter_mut().filter(|c| !opts.selected(c.check)) {
         *c = not_selected(c.check, c.title, c.required);
     }
+    rolled.take(&mut findings);
+    let (kept, mut rolled_up) = rolled.finish();
+    findings.extend(kept);
     findings.retain(|f| opts.selected(f.check));
+    rolled_up.retain(|r| opts.selected(r.check));
 
     findings.sort_by(|a, b| {
         (a.time, &a.source.path, a.source.line, a.source.record_id).cmp(&(
@@ -853,7 +876,7 @@ fn assemble(
     let mut checks: Vec<CheckStatus> = LOG_CHECKS
         .iter()
         .map(|c| match opts.selected(c.info().id) {
-            true => check_status(c.info(), &coverage, &findings, opts.window),
+            true => check_status(c.info(), &coverage, &findings, &rolled_up, opts.window),
             false => not_selected(c.info().id, c.info().title, c.info().required),
         })
         .collect();
@@ -908,6 +931,7 @@ fn assemble(
         checks,
         coverage,
         findings,
+        rolled_up,
         problems,
         notes,
         builds_seen: builds,
@@ -943,6 +967,7 @@ fn check_status(
     info: &'static detect::CheckInfo,
     coverage: &[SourceCoverage],
     findings: &[Finding],
+    rolled_up: &[RollUp],
     window: Window,
 ) -> CheckStatus {
     let mut reasons = Vec::new();
@@ -1033,6 +1058,11 @@ fn check_status(
         records,
         first,
         last,
-        findings: findings.iter().filter(|f| f.check == info.id).count(),
+        findings: findings.iter().filter(|f| f.check == info.id).count()
+            + rolled_up
+                .iter()
+                .filter(|r| r.check == info.id)
+                .map(|r| r.lines.len())
+                .sum::<usize>(),
     }
 }

@@ -176,6 +176,20 @@ pub fn plan(scan: &ScanResult) -> Vec<Item> {
             ids.push(id);
         }
     }
+    // Scanner hits rolled up: their logs are evidence too (`rolled-up.csv` lists the lines).
+    for r in scan
+        .rolled_up
+        .iter()
+        .filter(|r| r.severity > crate::model::Severity::Info)
+    {
+        let id = format!("{}/{}@rolled-up", r.check, r.rule);
+        for l in &r.lines {
+            let ids = by_path.entry(&l.path).or_default();
+            if !ids.contains(&id) {
+                ids.push(id.clone());
+            }
+        }
+    }
     by_path
         .into_iter()
         .map(|(p, findings)| Item {

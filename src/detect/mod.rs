@@ -142,7 +142,7 @@ impl Draft {
                 record_id: at.record_id,
             },
             raw: Finding::raw_text(at.raw),
-            fields: self.fields,
+            fields: self.fields.into(),
             why: self.why,
         }
     }

@@ -4,7 +4,7 @@
 //! allowlist (`rules/archive_allowlist.tsv`) and are listed at severity `info`.
 
 use super::like::like;
-use crate::model::{Class, Evidence, FileProblem, Finding, Severity};
+use crate::model::{Class, Evidence, Fields, FileProblem, Finding, Severity};
 use crate::sources::files::{meta, walk};
 use std::path::{Path, PathBuf};
 
@@ -101,20 +101,20 @@ pub fn run(root: &Path, locations: &[(String, Option<PathBuf>)]) -> Outcome {
                     ..Default::default()
                 },
                 raw: relpath.clone(),
-                fields: vec![
+                fields: Fields::from(vec![
                     (
-                        "Type".into(),
+                        "Type",
                         if rule == "lsass-dump" {
-                            "LsassDump".into()
+                            "LsassDump".to_string()
                         } else {
-                            "SuspiciousArchive".into()
+                            "SuspiciousArchive".to_string()
                         },
                     ),
-                    ("Size".into(), m.size.to_string()),
-                    ("Modified".into(), t(m.modified)),
-                    ("Created".into(), t(m.created)),
-                    ("Accessed".into(), t(m.accessed)),
-                ],
+                    ("Size", m.size.to_string()),
+                    ("Modified", t(m.modified)),
+                    ("Created", t(m.created)),
+                    ("Accessed", t(m.accessed)),
+                ]),
                 why,
             });
         }

@@ -902,7 +902,7 @@ fn finding(
             record_id: at.record_id,
         },
         raw: Finding::raw_text(at.raw),
-        fields: std::mem::take(fields),
+        fields: std::mem::take(fields).into(),
         why: m.why.to_string(),
     }
 }
@@ -999,7 +999,7 @@ pub fn fold_shell_hunting(findings: &mut Vec<Finding>, set: &'static RuleSet) {
             time: first.time,
             source: first.source.clone(),
             raw: first.raw.clone(),
-            fields,
+            fields: fields.into(),
             why: set.hunt.why.clone(),
         });
         for i in idx {

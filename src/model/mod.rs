@@ -3,12 +3,13 @@
 mod build;
 mod coverage;
 mod finding;
+pub mod rollup;
 mod time;
 mod verdict;
 
 pub use build::Build;
 pub use coverage::{CheckState, CheckStatus, FileProblem, SourceCoverage};
 pub(crate) use coverage::{max_opt, min_opt};
-pub use finding::{Class, Evidence, Finding, Severity};
+pub use finding::{Class, Evidence, Fields, Finding, MAX_RAW, Severity};
 pub use time::{Timestamp, Window};
 pub use verdict::{Verdict, decide};

@@ -233,11 +233,24 @@ pub fn render(scan: &ScanResult, color: bool) -> String {
             .iter()
             .filter(|f| f.check == c.check)
             .collect();
-        let count = |cl: Class| {
+        let listed = |cl: Class| {
             mine.iter()
                 .filter(|f| f.class == cl && f.severity > Severity::Info)
                 .count()
         };
+        let rolled: Vec<&crate::model::rollup::RollUp> = scan
+            .rolled_up
+            .iter()
+            .filter(|r| r.check == c.check)
+            .collect();
+        let rolled_of = |cl: Class| {
+            rolled
+                .iter()
+                .filter(|r| r.class == cl && r.severity > Severity::Info)
+                .map(|r| r.lines.len())
+                .sum::<usize>()
+        };
+        let count = |cl: Class| listed(cl) + rolled_of(cl);
         let (hits, attempts, scanners, context) = (
             count(Class::Exploitation) + count(Class::PostExploitation),
             count(Class::Attempt),
@@ -288,6 +301,19 @@ pub fn render(scan: &ScanResult, color: bool) -> String {
                 s,
                 "    ... and {} more (see findings.csv / report.json)",
                 mine.len() - SHOWN_PER_CHECK
+            );
+        }
+        for r in &rolled {
+            let _ = writeln!(
+                s,
+                "    rolled up: {} more {} hit(s) of {} from {} client(s), {} .. {} (every one in {})",
+                r.rolled(),
+                r.class.as_str(),
+                r.rule,
+                r.clients,
+                r.first.map(|t| t.to_string()).unwrap_or_else(|| "-".into()),
+                r.last.map(|t| t.to_string()).unwrap_or_else(|| "-".into()),
+                super::csv::ROLLED_UP_FILE
             );
         }
     }

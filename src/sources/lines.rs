@@ -461,6 +461,72 @@ thread_local! {
     static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// Reads single lines back from evidence files by byte offset, for reports that list evidence
+/// kept only as a locator (see [`crate::model::rollup`]). Keeps a few files open; opens them
+/// read-only like every other read.
+#[derive(Default)]
+pub struct LineReader {
+    open: std::collections::HashMap<String, std::fs::File>,
+    buf: Vec<u8>,
+}
+
+/// Files a [`LineReader`] keeps open at once.
+const READER_FILES: usize = 32;
+
+impl LineReader {
+    /// The line starting at `offset` in `path`, without its line end, cut at `max` bytes (with a
+    /// note of the cut), as lossy UTF-8. If the file changed since the scan the text may not be
+    /// the line that was matched: the locator (path, line, offset) stays the evidence.
+    pub fn read(&mut self, path: &str, offset: u64, max: usize) -> Result<String, String> {
+        use std::io::{Seek, SeekFrom};
+        if !self.open.contains_key(path) {
+            if self.open.len() >= READER_FILES {
+                self.open.clear();
+            }
+            let f = super::open_read_only(std::path::Path::new(path))
+                .map_err(|e| super::io_problem("cannot open to read the line back", &e))?;
+            self.open.insert(path.to_string(), f);
+        }
+        let f = self.open.get_mut(path).expect("inserted above");
+        f.seek(SeekFrom::Start(offset))
+            .map_err(|e| super::io_problem("cannot seek to the line", &e))?;
+        // Read in small steps until the line end: lines are short, `max` is large. Up to two
+        // bytes past `max` are read so that a line of exactly `max` bytes and its `\r\n` fit.
+        let limit = max.saturating_add(2);
+        let buf = &mut self.buf;
+        buf.clear();
+        let mut ended = false;
+        while buf.len() < limit {
+            let have = buf.len();
+            let want = (limit - have).min(8192);
+            buf.resize(have + want, 0);
+            let n = read_full(f, &mut buf[have..])
+                .map_err(|e| super::io_problem("cannot read the line back", &e))?;
+            buf.truncate(have + n);
+            if let Some(i) = memchr::memchr(b'\n', &buf[have..]) {
+                buf.truncate(have + i);
+                ended = true;
+                break;
+            }
+            if n < want {
+                ended = true; // end of file
+                break;
+            }
+        }
+        if ended && buf.last() == Some(&b'\r') {
+            buf.pop();
+        }
+        let cut = !ended || buf.len() > max;
+        buf.truncate(max);
+        let text = String::from_utf8_lossy(buf).into_owned();
+        Ok(if cut {
+            format!("{text}…[cut at {max} bytes]")
+        } else {
+            text
+        })
+    }
+}
+
 fn read_full<R: Read>(r: &mut R, mut out: &mut [u8]) -> io::Result<usize> {
     let mut total = 0;
     while !out.is_empty() {
@@ -616,6 +682,47 @@ mod tests {
         })
         .unwrap();
         (out, st)
+    }
+
+    #[test]
+    fn a_line_read_back_by_its_offset_is_the_line_the_scan_handed_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("u_ex.log");
+        let data = b"#Fields: a\r\nfirst line\r\nsecond ServerInfo~x line\r\nlast, no line end";
+        std::fs::write(&p, data).unwrap();
+        let (lines, _) = collect(data, &["ServerInfo~", "no line"]);
+        let path = p.display().to_string();
+        let mut r = LineReader::default();
+        for (_, offset, text) in &lines {
+            assert_eq!(&r.read(&path, *offset, 1024).unwrap(), text);
+        }
+        let second = lines.iter().find(|l| l.2.starts_with("second")).unwrap();
+        assert_eq!(
+            r.read(&path, second.1, 6).unwrap(),
+            "second…[cut at 6 bytes]"
+        );
+        assert_eq!(r.read(&path, data.len() as u64 + 10, 64).unwrap(), "");
+        // A line longer than one read step.
+        let long = format!("2021-03-01 {}", "x".repeat(20_000));
+        let q = dir.path().join("long.log");
+        std::fs::write(&q, format!("{long}\r\nnext\n")).unwrap();
+        let q = q.display().to_string();
+        assert_eq!(r.read(&q, 0, 64 * 1024).unwrap(), long);
+        assert_eq!(
+            r.read(&q, 0, long.len()).unwrap(),
+            long,
+            "exactly max: not cut"
+        );
+        assert_eq!(
+            r.read(&q, 0, 10_000).unwrap(),
+            format!("{}…[cut at 10000 bytes]", &long[..10_000])
+        );
+        assert_eq!(r.read(&q, long.len() as u64 + 2, 64).unwrap(), "next");
+        let e = r.read(&dir.path().join("gone.log").display().to_string(), 0, 64);
+        assert!(
+            e.unwrap_err()
+                .starts_with("cannot open to read the line back")
+        );
     }
 
     #[test]

@@ -132,7 +132,7 @@ impl Pivots {
                     p.request_ids.insert(r);
                 }
             }
-            for (_, v) in &f.fields {
+            for (_, v) in f.fields.iter() {
                 if is_web_script_path(v)
                     && let Some(w) = web_path(v)
                 {

@@ -476,7 +476,7 @@ fn scan_one(
             time: m.modified,
             source: evidence.clone(),
             raw: Finding::raw_text(raw.as_bytes()),
-            fields,
+            fields: fields.into(),
             why,
         });
     }
@@ -496,7 +496,7 @@ fn scan_one(
             time: m.modified,
             source: evidence.clone(),
             raw: format!("{algo} {h}"),
-            fields,
+            fields: fields.into(),
             why: "The file's hash is a published indicator of a webshell or intrusion tool: the server is compromised.".into(),
         });
     }
@@ -515,7 +515,7 @@ fn scan_one(
             time: m.modified,
             source: evidence.clone(),
             raw: f.rel.clone(),
-            fields,
+            fields: fields.into(),
             why: "This name and place match a published indicator; names are weak alone (they are reused and guessed), so confirm with the content and the IIS logs.".into(),
         });
     }
@@ -531,7 +531,7 @@ fn scan_one(
             time: m.modified,
             source: evidence.clone(),
             raw: f.rel.clone(),
-            fields,
+            fields: fields.into(),
             why: h.why,
         });
     }

@@ -1,0 +1,226 @@
+//! End-to-end: repeated scanner hits are rolled up (the earliest few stay findings, every other
+//! one is listed in `rolled-up.csv` with its line read back from the log), and a closed stdout
+//! does not stop the reports.
+
+#[path = "support/harness.rs"]
+mod harness;
+#[path = "support/trees.rs"]
+mod trees;
+use harness::{by_rule, run_scan};
+
+use std::path::Path;
+use trees::{iis_file, write};
+
+const SURVEY: &str = "GET /ecp/Current/exporttool/microsoft.exchange.ediscovery.exporttool.application &CorrelationID=<empty>;&cafeReqId=bba6f843-40a1-4875-b41d-12e53de85895; 443 -";
+
+/// 12 zgrab surveys from three addresses, out of time order across two days' files; a browser
+/// fetching the same manifest (a look-alike that must stay quiet); a broken line in between.
+fn build(root: &Path) -> Vec<String> {
+    let survey = |day: &str, minute: u32, ip: &str| {
+        format!(
+            "{day} 10:{minute:02}:00 10.20.0.15 {SURVEY} {ip} Mozilla/5.0+zgrab/0.x - 200 0 0 41"
+        )
+    };
+    let day1: Vec<String> = (0..7)
+        .rev()
+        .map(|i| survey("2021-03-01", i, ["198.51.100.7", "198.51.100.8"][i as usize % 2]))
+        .chain([
+            format!("2021-03-01 11:00:00 10.20.0.15 {SURVEY} 192.0.2.44 Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64) - 200 0 0 12"),
+            "2021-03-01 11:00:01 10.20.0.15 GET /ecp/Current/exporttool/\"broken".into(),
+        ])
+        .collect();
+    let day2: Vec<String> = (0..5)
+        .map(|i| survey("2021-03-02", i, "203.0.113.9"))
+        .collect();
+    for (name, lines) in [("u_ex210301.log", &day1), ("u_ex210302.log", &day2)] {
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        write(
+            root,
+            &format!("inetpub/logs/LogFiles/W3SVC1/{name}"),
+            &iis_file(&refs),
+        );
+    }
+    day1.into_iter().chain(day2).collect()
+}
+
+#[test]
+fn scanner_hits_past_the_first_few_are_rolled_up_with_every_line_listed() {
+    let tree = tempfile::tempdir().unwrap();
+    let lines = build(tree.path());
+    let s = run_scan(&[tree.path().to_str().unwrap(), "--checks", "iis-web"]);
+    let r = &s.report;
+
+    // The five earliest stay findings, in time order, whatever order the lines were logged in.
+    let kept = by_rule(r, "web-scanner-version-survey");
+    let times: Vec<&str> = kept.iter().map(|f| f["time"].as_str().unwrap()).collect();
+    assert_eq!(
+        times,
+        [
+            "2021-03-01T10:00:00.000Z",
+            "2021-03-01T10:01:00.000Z",
+            "2021-03-01T10:02:00.000Z",
+            "2021-03-01T10:03:00.000Z",
+            "2021-03-01T10:04:00.000Z"
+        ]
+    );
+    assert!(
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["fields"]["c-ip"] != "192.0.2.44"),
+        "a browser fetching the manifest is not a finding"
+    );
+
+    let rolled = r["rolled_up"].as_array().unwrap();
+    assert_eq!(rolled.len(), 1);
+    let g = &rolled[0];
+    assert_eq!(g["rule"], "web-scanner-version-survey");
+    assert_eq!(
+        (g["total"].as_u64(), g["kept"].as_u64()),
+        (Some(12), Some(5))
+    );
+    assert_eq!(g["clients"], 3);
+    assert_eq!(g["top_clients"][0]["client"], "203.0.113.9");
+    assert_eq!(g["top_clients"][0]["count"], 5);
+    assert_eq!(g["first"], "2021-03-01T10:00:00.000Z");
+    assert_eq!(g["last"], "2021-03-02T10:04:00.000Z");
+    let located = g["lines"].as_array().unwrap();
+    assert_eq!(located.len(), 7);
+    assert_eq!(located[0]["time"], "2021-03-01T10:05:00.000Z");
+    assert_eq!(located[6]["time"], "2021-03-02T10:04:00.000Z");
+
+    // The check's count and the console include the rolled-up hits.
+    let status = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "iis-web")
+        .unwrap();
+    assert_eq!(status["findings"], 12);
+    assert!(s.stdout.contains("12 scanner probe(s)"), "{}", s.stdout);
+    assert!(
+        s.stdout.contains(
+            "rolled up: 7 more scanner hit(s) of web-scanner-version-survey from 3 client(s)"
+        ),
+        "{}",
+        s.stdout
+    );
+    // (inconclusive: the required checks were not selected)
+    assert_eq!(
+        r["verdict"], "inconclusive",
+        "scanner hits never make a verdict"
+    );
+
+    // rolled-up.csv: every rolled-up line, its raw text read back from the log at its offset.
+    let mut csv = csv::Reader::from_path(s.out.path().join("rolled-up.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 7);
+    for (row, loc) in rows.iter().zip(located) {
+        assert_eq!(&row[8], loc["line"].to_string());
+        assert_eq!(&row[9], loc["offset"].to_string());
+        let raw = &row[10];
+        assert!(lines.iter().any(|l| l == raw), "read back: {raw}");
+        let file = std::fs::read(&row[7]).unwrap();
+        let at = loc["offset"].as_u64().unwrap() as usize;
+        assert!(file[at..].starts_with(raw.as_bytes()));
+        assert!(
+            raw.contains(&row[6]),
+            "the client column is the line's c-ip"
+        );
+    }
+
+    // findings.csv: the five, and one row pointing at rolled-up.csv.
+    let mut csv = csv::Reader::from_path(s.out.path().join("findings.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    let survey_rows: Vec<&csv::StringRecord> = rows
+        .iter()
+        .filter(|r| &r[2] == "web-scanner-version-survey")
+        .collect();
+    assert_eq!(survey_rows.len(), 6);
+    let summary = survey_rows[5];
+    assert_eq!(&summary[7], "rolled-up.csv");
+    assert!(
+        summary[6].starts_with("7 more hit(s) like this, rolled up (12 in all, 5 listed above)")
+    );
+}
+
+#[test]
+fn a_rule_hit_no_more_than_it_keeps_writes_no_rolled_up_file() {
+    let tree = tempfile::tempdir().unwrap();
+    let lines: Vec<String> = (0..3)
+        .map(|i| format!("2021-03-01 10:0{i}:00 10.20.0.15 {SURVEY} 198.51.100.7 Mozilla/5.0+zgrab/0.x - 200 0 0 41"))
+        .collect();
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    write(
+        tree.path(),
+        "inetpub/logs/LogFiles/W3SVC1/u_ex210301.log",
+        &iis_file(&refs),
+    );
+    let s = run_scan(&[tree.path().to_str().unwrap(), "--checks", "iis-web"]);
+    assert_eq!(by_rule(&s.report, "web-scanner-version-survey").len(), 3);
+    assert_eq!(s.report["rolled_up"].as_array().unwrap().len(), 0);
+    assert!(!s.out.path().join("rolled-up.csv").exists());
+}
+
+#[test]
+fn a_closed_stdout_neither_crashes_the_scan_nor_stops_its_reports() {
+    let tree = tempfile::tempdir().unwrap();
+    build(tree.path());
+    let out = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("exhunt"))
+        .args(["scan", tree.path().to_str().unwrap(), "--out"])
+        .arg(out.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // like `exhunt scan ... | head -0`
+    let o = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    for f in ["report.json", "findings.csv", "rolled-up.csv"] {
+        assert!(out.path().join(f).exists(), "{f} not written");
+    }
+}
+
+#[test]
+fn a_log_holding_only_rolled_up_hits_is_still_collected_as_evidence() {
+    let tree = tempfile::tempdir().unwrap();
+    build(tree.path());
+    let c = tempfile::tempdir().unwrap();
+    let o = harness::exhunt()
+        .args([
+            "scan",
+            tree.path().to_str().unwrap(),
+            "--quiet",
+            "--collect",
+        ])
+        .arg(c.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let host = std::fs::read_dir(c.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(host.path().join("manifest.json")).unwrap()).unwrap();
+    let day2 = m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["original_path"]
+                .as_str()
+                .unwrap()
+                .ends_with("u_ex210302.log")
+        })
+        .expect("the second day's log holds only rolled-up hits and is collected");
+    assert_eq!(
+        day2["findings"],
+        serde_json::json!(["iis-web/web-scanner-version-survey@rolled-up"])
+    );
+}
