@@ -515,13 +515,17 @@ fn scan_text_file(
     let mut malformed_samples = Vec::new();
     let mut findings = Vec::new();
     let mut rolled = RollUps::default();
+    let mut roll_at = ROLL_UP_EVERY;
     let mut hosts = Vec::new();
     let mut builds = Vec::new();
     let mut proto_label: Option<String> = None;
     let mut malformed = 0u64;
     let result = lines::scan(file, pre, |line| {
-        if findings.len() >= ROLL_UP_EVERY {
-            rolled.take(&mut findings); // memory stays bounded within a file too
+        if findings.len() >= roll_at {
+            // Memory stays bounded within a file too; what a check folds at the end of the
+            // file (webshell probes) stays whole until then.
+            rolled.take_except(&mut findings, |f| checks.iter().any(|c| c.held_for_file(f)));
+            roll_at = findings.len() + ROLL_UP_EVERY;
         }
         let text = line.text;
         let at = At {

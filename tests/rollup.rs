@@ -224,3 +224,36 @@ fn a_log_holding_only_rolled_up_hits_is_still_collected_as_evidence() {
         serde_json::json!(["iis-web/web-scanner-version-survey@rolled-up"])
     );
 }
+
+#[test]
+fn webshell_probes_are_folded_even_when_the_file_rolls_up_scanner_hits_while_it_is_read() {
+    // Six probes first, then 300 surveys: the roll-up that runs while the file is read (every
+    // 256 findings) must leave the probes for the per-file shell-hunting fold.
+    let tree = tempfile::tempdir().unwrap();
+    let mut lines: Vec<String> = ["shell.aspx", "s.aspx", "xx.aspx", "errorcheck.aspx", "iispage.aspx", "log.aspx"]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| format!("2021-03-01 09:00:0{i} 10.20.0.15 GET /aspnet_client/{n} - 443 - 198.51.100.200 Mozilla/5.0+zgrab/0.x - 404 0 2 1"))
+        .collect();
+    lines.extend((0..300).map(|i| {
+        format!(
+            "2021-03-01 {:02}:{:02}:00 10.20.0.15 {SURVEY} 198.51.100.7 Mozilla/5.0+zgrab/0.x - 200 0 0 41",
+            10 + i / 60,
+            i % 60
+        )
+    }));
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    write(
+        tree.path(),
+        "inetpub/logs/LogFiles/W3SVC1/u_ex210301.log",
+        &iis_file(&refs),
+    );
+    let s = run_scan(&[tree.path().to_str().unwrap(), "--checks", "iis-web"]);
+    let hunt = by_rule(&s.report, "iis-shell-hunting");
+    assert_eq!(hunt.len(), 1, "the six probes folded into one finding");
+    assert_eq!(hunt[0]["fields"]["requests"], "6");
+    let rolled = s.report["rolled_up"].as_array().unwrap();
+    assert_eq!(rolled.len(), 1);
+    assert_eq!(rolled[0]["rule"], "web-scanner-version-survey");
+    assert_eq!(rolled[0]["total"], 300);
+}

@@ -83,6 +83,11 @@ pub trait Check: Sync {
     /// Called once after the last record of each text file, with that file's findings (of
     /// every check), e.g. to fold a burst of related findings into one.
     fn finish_file(&self, _findings: &mut Vec<Finding>) {}
+    /// Whether [`Check::finish_file`] still needs this finding: such findings stay whole until
+    /// the file ends (scanner hits are otherwise rolled up while the file is read).
+    fn held_for_file(&self, _f: &Finding) -> bool {
+        false
+    }
 }
 
 /// Every log check, in report order.

@@ -759,6 +759,10 @@ impl Check for IisWeb {
     fn finish_file(&self, findings: &mut Vec<Finding>) {
         fold_shell_hunting(findings, &RULES);
     }
+
+    fn held_for_file(&self, f: &Finding) -> bool {
+        is_probe(f, &RULES)
+    }
 }
 
 impl Check for HttpProxyWeb {
@@ -907,12 +911,15 @@ fn finding(
     }
 }
 
+/// A webshell probe: the scanner outcome of a `hunt` rule, folded at the end of its file.
+fn is_probe(f: &Finding, set: &RuleSet) -> bool {
+    f.check == IIS_ID && f.class == Class::Scanner && set.rule(f.rule).is_some_and(|r| r.hunt)
+}
+
 /// Folds, per client address, the webshell probes (scanner outcomes of `hunt` rules) of one
 /// file into one shell-hunting finding when there are at least `min` of them.
 pub fn fold_shell_hunting(findings: &mut Vec<Finding>, set: &'static RuleSet) {
-    let is_probe = |f: &Finding| {
-        f.check == IIS_ID && f.class == Class::Scanner && set.rule(f.rule).is_some_and(|r| r.hunt)
-    };
+    let is_probe = |f: &Finding| is_probe(f, set);
     let mut by_ip: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, f) in findings.iter().enumerate() {
         if is_probe(f) {
