@@ -68,7 +68,7 @@ pub struct ScanArgs {
     /// Server name for reports (default: taken from the logs).
     #[arg(long)]
     pub host: Option<String>,
-    /// Write report.json, findings.csv, timeline.csv/.jsonl and Test-ProxyLogon's files into DIR (never under ROOT).
+    /// Write report.json, findings.csv (and rolled-up.csv), timeline.csv/.jsonl and Test-ProxyLogon's files into DIR (never under ROOT).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Copy every file behind a finding into DIR/<host>/ with a SHA-256/MD5 manifest (never under ROOT).
