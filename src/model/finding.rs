@@ -99,6 +99,9 @@ pub struct Finding {
     pub why: String,
 }
 
+/// Finding fields holding the client address (HttpProxy, IIS, ECP), compared ignoring case.
+pub const CLIENT_IP_FIELDS: [&str; 3] = ["ClientIPAddress", "c-ip", "ClientIp"];
+
 /// The most of a raw line a finding keeps; the evidence locator points at the rest.
 pub const MAX_RAW: usize = 64 * 1024;
 

@@ -10,6 +10,6 @@ mod verdict;
 pub use build::Build;
 pub use coverage::{CheckState, CheckStatus, FileProblem, SourceCoverage};
 pub(crate) use coverage::{max_opt, min_opt};
-pub use finding::{Class, Evidence, Fields, Finding, MAX_RAW, Severity};
+pub use finding::{CLIENT_IP_FIELDS, Class, Evidence, Fields, Finding, MAX_RAW, Severity};
 pub use time::{Timestamp, Window};
 pub use verdict::{Verdict, decide};

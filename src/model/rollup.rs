@@ -11,7 +11,7 @@
 //! Which hits are kept whole depends only on the findings, not on the order files were read in:
 //! the earliest by (time, path, line).
 
-use super::{Class, Finding, Severity, Timestamp};
+use super::{CLIENT_IP_FIELDS, Class, Finding, Severity, Timestamp};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -21,9 +21,6 @@ pub const KEEP: usize = 5;
 
 /// Client addresses listed per rolled-up rule (the most frequent first).
 pub const TOP_CLIENTS: usize = 10;
-
-/// Findings fields that hold the client address, by source.
-const CLIENT_FIELDS: [&str; 3] = ["ClientIpAddress", "c-ip", "ClientIp"];
 
 /// One rolled-up hit: where its evidence is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -102,6 +99,16 @@ pub struct RollUps {
     paths: HashMap<String, Arc<str>>,
 }
 
+/// The one `Arc` of `path`.
+fn intern(paths: &mut HashMap<String, Arc<str>>, path: &str) -> Arc<str> {
+    if let Some(p) = paths.get(path) {
+        return p.clone();
+    }
+    let p: Arc<str> = Arc::from(path);
+    paths.insert(path.to_string(), p.clone());
+    p
+}
+
 fn finding_key(f: &Finding) -> (Option<Timestamp>, &str, u64) {
     (f.time, &f.source.path, f.source.line.unwrap_or(0))
 }
@@ -155,7 +162,7 @@ impl RollUps {
     }
 
     fn roll(paths: &mut HashMap<String, Arc<str>>, g: &mut Group, f: Finding) {
-        let client = CLIENT_FIELDS
+        let client = CLIENT_IP_FIELDS
             .iter()
             .find_map(|k| f.field(k))
             .map(str::trim)
@@ -167,16 +174,8 @@ impl RollUps {
         if let Some(c) = &client {
             *g.clients.entry(c.clone()).or_default() += 1;
         }
-        let path = match paths.get(&f.source.path) {
-            Some(p) => p.clone(),
-            None => {
-                let p: Arc<str> = Arc::from(f.source.path.as_str());
-                paths.insert(f.source.path.clone(), p.clone());
-                p
-            }
-        };
         g.lines.push(Located {
-            path,
+            path: intern(paths, &f.source.path),
             line: f.source.line.unwrap_or(0),
             offset: f.source.offset.unwrap_or(0),
             time: f.time,
@@ -194,11 +193,7 @@ impl RollUps {
                 *g.clients.entry(c).or_default() += n;
             }
             for l in og.lines {
-                let path = self
-                    .paths
-                    .entry(l.path.to_string())
-                    .or_insert_with(|| l.path.clone())
-                    .clone();
+                let path = intern(&mut self.paths, &l.path);
                 g.lines.push(Located { path, ..l });
             }
             for f in og.kept {

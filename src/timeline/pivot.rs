@@ -14,7 +14,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Finding fields holding the client address (HttpProxy, IIS).
-pub const IP_FIELDS: [&str; 3] = ["ClientIPAddress", "c-ip", "ClientIp"];
+pub const IP_FIELDS: [&str; 3] = crate::model::CLIENT_IP_FIELDS;
 /// Finding fields holding the user agent.
 pub const UA_FIELDS: [&str; 3] = ["UserAgent", "cs(User-Agent)", "User-Agent"];
 /// Finding fields holding a request id (HttpProxy `RequestId`, IIS `cafeReqId`, ECP `REQID`).
