@@ -2,12 +2,14 @@
 //! literal prefilter), run the checks on the records that pass, then derive coverage, per-check
 //! status and the verdict.
 
+use crate::detect::indicators::{AddressSet, INDICATORS};
 use crate::detect::webshells;
 use crate::detect::{self, At, Check, Ctx, LOG_CHECKS, Record};
 use crate::model::rollup::{RollUp, RollUps};
 use crate::model::{
     self, CheckState, CheckStatus, FileProblem, Finding, SourceCoverage, Timestamp, Verdict, Window,
 };
+use crate::sources::address::{Addr, AddressColumn};
 use crate::sources::discover::{self, Install, Plan};
 use crate::sources::{SourceFile, SourceKind, ecp, evtx, httpproxy, lines, open_read_only, w3c};
 use crate::timeline;
@@ -191,7 +193,7 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     let prepared = webshells::prepare(&opts.files).map_err(ScanError)?;
     let ctx = Ctx {
         install_windows_path: plan.install.as_ref().map(|i| i.windows_path.clone()),
-        extra_ips: prepared.indicators.ips.clone(),
+        extra_ips: prepared.indicators.ips.iter().collect(),
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -349,6 +351,9 @@ fn progress_bar(enabled: bool, total: u64) -> indicatif::ProgressBar {
 struct Prefilters {
     by_kind: HashMap<SourceKind, lines::Prefilter>,
     checks: HashMap<SourceKind, Vec<&'static dyn Check>>,
+    /// Kinds whose lines are also handed on when their client address is in this set (published
+    /// and `--ioc` addresses; see [`crate::sources::address`]).
+    addresses: HashMap<SourceKind, AddressSet>,
     /// `--checks` narrowed the scan: kinds no selected check reads are skipped.
     narrowed: bool,
 }
@@ -357,6 +362,8 @@ impl Prefilters {
     fn new(opts: &ScanOptions, ctx: &Ctx) -> Self {
         let mut checks = HashMap::new();
         let mut by_kind = HashMap::new();
+        let mut addresses = HashMap::new();
+        let mut all_addresses: Option<AddressSet> = None;
         for kind in [
             SourceKind::HttpProxy,
             SourceKind::EcpServer,
@@ -371,12 +378,17 @@ impl Prefilters {
                 .copied()
                 .filter(|c| c.info().sources.contains(&kind) && opts.selected(c.info().id))
                 .collect();
-            let mut lits: Vec<&str> = mine
+            let lits: Vec<&str> = mine
                 .iter()
                 .flat_map(|c| c.info().literals_for(kind).iter().copied())
                 .collect();
-            if !mine.is_empty() && matches!(kind, SourceKind::HttpProxy | SourceKind::IisW3c) {
-                lits.extend(ctx.extra_ips.iter().map(String::as_str)); // user-given indicators
+            if mine.iter().any(|c| c.info().client_addresses) {
+                let set = all_addresses.get_or_insert_with(|| {
+                    let mut a = INDICATORS.addresses();
+                    a.extend(&ctx.extra_ips);
+                    a
+                });
+                addresses.insert(kind, set.clone());
             }
             checks.insert(kind, mine);
             // A plain `DateTime,RequestId,...` header may also stand mid-file (concatenated
@@ -391,6 +403,7 @@ impl Prefilters {
         Prefilters {
             by_kind,
             checks,
+            addresses,
             narrowed: opts.checks.is_some(),
         }
     }
@@ -485,6 +498,12 @@ fn scan_file(planned: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> FileOutcome {
     o
 }
 
+/// Where HttpProxy and IIS lines keep the client address until a header says otherwise.
+static DEFAULT_HP_ADDRESS: std::sync::LazyLock<AddressColumn> =
+    std::sync::LazyLock::new(|| httpproxy::Header::default_2016().address_column());
+static DEFAULT_IIS_ADDRESS: std::sync::LazyLock<AddressColumn> =
+    std::sync::LazyLock::new(|| w3c::Fields::default_iis().address_column());
+
 /// Findings a file may gather before its scanner hits are rolled up.
 const ROLL_UP_EVERY: usize = 256;
 
@@ -520,7 +539,27 @@ fn scan_text_file(
     let mut builds = Vec::new();
     let mut proto_label: Option<String> = None;
     let mut malformed = 0u64;
-    let result = lines::scan(file, pre, |line| {
+    // Lines whose client address is an indicator are handed on by their address column; the
+    // column follows the file's header (set below when one is read).
+    let addresses = readers.addresses.get(&f.kind);
+    let addr_col = std::cell::Cell::new(match f.kind {
+        SourceKind::HttpProxy => *DEFAULT_HP_ADDRESS,
+        SourceKind::IisW3c => *DEFAULT_IIS_ADDRESS,
+        _ => AddressColumn::Absent,
+    });
+    let by_address = |t: &[u8]| {
+        addresses.is_some_and(|a| match addr_col.get().address(t) {
+            Addr::Value(v) => a.holds(v),
+            Addr::Absent => false,
+            Addr::Unsure => true,
+        })
+    };
+    let mut gate_fn = |t: &[u8]| by_address(t);
+    let gate: Option<lines::Gate<'_>> = match addresses {
+        Some(_) => Some(&mut gate_fn),
+        None => None,
+    };
+    let result = lines::scan_gated(file, pre, gate, |line| {
         if findings.len() >= roll_at {
             // Memory stays bounded within a file too; what a check folds at the end of the
             // file (webshell probes) stays whole until then.
@@ -541,6 +580,7 @@ fn scan_text_file(
             SourceKind::HttpProxy => {
                 if httpproxy::Header::is_header_line(text) {
                     if let Some(h) = httpproxy::Header::parse(text) {
+                        addr_col.set(h.address_column());
                         header = Some(h);
                         if text.first() != Some(&b'#') {
                             headers_seen += 1; // `#Fields:` lines are already counted as directives
@@ -573,7 +613,7 @@ fn scan_text_file(
                         proto_label = Some(p.trim().to_string());
                     }
                 }
-                if first && !pre.is_match(text) {
+                if first && !pre.is_match(text) && !by_address(text) {
                     return; // parsed only for host, build and protocol
                 }
                 if rec.fit == httpproxy::Fit::Short && line.cut {
@@ -622,6 +662,7 @@ fn scan_text_file(
                 let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
                 if text.first() == Some(&b'#') {
                     if let Some(fl) = w3c::Fields::parse(text) {
+                        addr_col.set(fl.address_column());
                         iis_fields = Some(fl); // `#Fields` may change mid-file: re-bind
                     }
                     return;
@@ -630,7 +671,7 @@ fn scan_text_file(
                     return;
                 }
                 first_data_done = true;
-                if first && !pre.is_match(text) {
+                if first && !pre.is_match(text) && !by_address(text) {
                     return; // handed on only as the first data line
                 }
                 let fl = iis_fields.get_or_insert_with(w3c::Fields::default_iis);

@@ -132,6 +132,43 @@ proptest! {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// A gate (the client-address column test) adds the lines it wants to those the literals
+    /// hand on, and changes none of the counts.
+    #[test]
+    fn a_gated_scan_adds_the_gated_lines_and_counts_the_same(
+        pieces in proptest::collection::vec(prop_oneof![piece(), Just(b"GATE".to_vec())], 0..60),
+        sizes in proptest::collection::vec(1usize..64, 1..8),
+        lit in prop_oneof![Just("needle"), Just("ServerInfo~")],
+    ) {
+        let data: Vec<u8> = pieces.concat();
+        let (_, plain) = scan_all(&data, lit, sizes.clone());
+        let pre = lines::prefilter(&[lit]);
+        let mut got = Vec::new();
+        let mut gate = |t: &[u8]| t.windows(4).any(|w| w == b"GATE");
+        let st = lines::scan_gated(Chunked { data: &data, sizes, i: 0 }, &pre, Some(&mut gate), |l| {
+            got.push((l.number, l.offset, l.text.to_vec()))
+        })
+        .unwrap();
+        let want = expected(&data, lit.as_bytes());
+        let want: Vec<_> = model_lines(&data)
+            .into_iter()
+            .filter(|l| {
+                want.contains(l)
+                    || (l.2.first().is_some_and(|&b| b != b'#') && l.2.windows(4).any(|w| w == b"GATE"))
+            })
+            .collect();
+        prop_assert_eq!(&got, &want);
+        prop_assert_eq!(
+            (st.lines, st.bytes, st.blank_lines, st.directive_lines, st.truncated_last_line),
+            (plain.lines, plain.bytes, plain.blank_lines, plain.directive_lines, plain.truncated_last_line)
+        );
+        prop_assert_eq!((&st.first_data, &st.last_data), (&plain.first_data, &plain.last_data));
+    }
+}
+
+proptest! {
     // Inputs over the 1 MiB block size, so that lines straddle block boundaries.
     #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
 

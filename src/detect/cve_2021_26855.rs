@@ -19,6 +19,7 @@ pub static INFO: CheckInfo = CheckInfo {
     sources: &[SourceKind::HttpProxy],
     coverage: &["HttpProxy/"],
     literals: &[(SourceKind::HttpProxy, &["ServerInfo~", "Server~"])],
+    client_addresses: false,
     required: true,
 };
 

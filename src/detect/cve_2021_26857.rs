@@ -24,6 +24,7 @@ pub static INFO: CheckInfo = CheckInfo {
             "InvalidCastException",
         ],
     )],
+    client_addresses: false,
     required: true,
 };
 

@@ -26,6 +26,7 @@ pub static INFO: CheckInfo = CheckInfo {
         (SourceKind::OabGenerator, &[LITERAL]),
         (SourceKind::Text, &[LITERAL]),
     ],
+    client_addresses: false,
     required: true,
 };
 

@@ -28,6 +28,7 @@ pub static INFO: CheckInfo = CheckInfo {
         (SourceKind::HttpProxy, &["ServerInfo~", "Server~"]),
         (SourceKind::EcpServer, &["VirtualDirectory"]),
     ],
+    client_addresses: false,
     required: true,
 };
 

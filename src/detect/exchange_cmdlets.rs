@@ -42,6 +42,7 @@ pub static INFO: CheckInfo = CheckInfo {
             "Get-App",
         ],
     )],
+    client_addresses: false,
     required: false,
 };
 

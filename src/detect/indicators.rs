@@ -113,6 +113,82 @@ pub fn ip_key(ip: &str) -> String {
     }
 }
 
+/// A set of addresses compared as [`ip_key`]s: the published ones, `--ioc` ones, or both.
+#[derive(Clone, Debug, Default)]
+pub struct AddressSet {
+    keys: HashSet<String>,
+    /// One bit per first two octets of the IPv4 keys: most addresses a scan looks up are
+    /// rejected here, without hashing (asked for every line of every web log).
+    v4_prefixes: Vec<u64>,
+}
+
+/// The first two octets of a bare dotted IPv4 address (`a.b.…`), if `ip` starts like one.
+fn v4_prefix(ip: &[u8]) -> Option<usize> {
+    let mut parts = ip.splitn(3, |&b| b == b'.');
+    let mut octet = || -> Option<usize> {
+        let p = parts.next()?;
+        if p.is_empty() || p.len() > 3 || !p.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let v = p
+            .iter()
+            .fold(0usize, |a, &d| a * 10 + usize::from(d - b'0'));
+        (v < 256).then_some(v)
+    };
+    Some(octet()? << 8 | octet()?)
+}
+
+impl AddressSet {
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Adds every address of `other`.
+    pub fn extend(&mut self, other: &AddressSet) {
+        *self = self.keys.iter().chain(&other.keys).collect();
+    }
+
+    /// Whether `ip` (as logged: untrimmed, maybe bracketed or IPv4-mapped) is in the set.
+    pub fn holds(&self, ip: &[u8]) -> bool {
+        if self.keys.is_empty() {
+            return false;
+        }
+        // The common shape, a bare IPv4 address, is its own key: no allocation.
+        if !ip.is_empty() && ip.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
+            if let Some(p) = v4_prefix(ip)
+                && self
+                    .v4_prefixes
+                    .get(p / 64)
+                    .is_none_or(|w| w & (1 << (p % 64)) == 0)
+            {
+                return false;
+            }
+            return std::str::from_utf8(ip).is_ok_and(|s| self.keys.contains(s));
+        }
+        let key = ip_key(&String::from_utf8_lossy(ip));
+        !key.is_empty() && self.keys.contains(&key)
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for AddressSet {
+    fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
+        let keys: HashSet<String> = iter
+            .into_iter()
+            .map(|s| ip_key(s.as_ref()))
+            .filter(|k| !k.is_empty())
+            .collect();
+        let mut v4_prefixes = vec![0u64; 65536 / 64];
+        for p in keys.iter().filter_map(|k| v4_prefix(k.as_bytes())) {
+            v4_prefixes[p / 64] |= 1 << (p % 64);
+        }
+        AddressSet { keys, v4_prefixes }
+    }
+}
+
 /// True for addresses that are not reachable from the internet (RFC 1918, loopback,
 /// link-local, CGNAT, unique-local IPv6). Unparsable text is not public either.
 pub fn is_public_ip(ip: &str) -> bool {
@@ -208,12 +284,20 @@ impl Indicators {
 
     /// The published entry for an address.
     pub fn ip(&self, ip: &str) -> Option<&IpIndicator> {
+        if !ip.is_empty() && ip.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+            return self.ips.get(ip); // a bare IPv4 address is its own key
+        }
         self.ips.get(&ip_key(ip))
     }
 
-    /// Every published address (for the prefilter).
+    /// Every published address.
     pub fn ip_list(&self) -> impl Iterator<Item = &str> {
         self.ips.keys().map(String::as_str)
+    }
+
+    /// Every published address, as a set.
+    pub fn addresses(&self) -> AddressSet {
+        self.ip_list().collect()
     }
 
     /// The classes of the published user agents a (normalised) user agent matches. A published

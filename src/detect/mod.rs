@@ -36,6 +36,10 @@ pub struct CheckInfo {
     /// Per source kind, the literals (ASCII case-insensitive) a record must hold to be parsed for
     /// this check; a record holding none of them is never parsed for it.
     pub literals: &'static [(SourceKind, &'static [&'static str])],
+    /// Whether lines of its sources whose client address is an indicator (published, or
+    /// `--ioc`) must reach it whatever literals they hold. The scan finds them by the parsed
+    /// client-address column ([`crate::sources::address`]), not by searching the text.
+    pub client_addresses: bool,
     /// Whether the verdict needs this check: a required check that could not run over the window
     /// (`no-data`, `partial`) makes a server without findings `inconclusive`. An optional check
     /// reads logs many servers or collections lack (Sysmon, process auditing, the cmdlet log); it
@@ -71,9 +75,9 @@ pub struct At<'a> {
 pub struct Ctx {
     /// Exchange install path as logs write it, e.g. `C:\Program Files\Microsoft\Exchange Server\V15\`.
     pub install_windows_path: Option<String>,
-    /// Addresses the user named as indicators (the CLI's future `--ioc`), matched like the
-    /// published ones of `rules/ioc/ips.tsv`.
-    pub extra_ips: Vec<String>,
+    /// Addresses the user named as indicators (`--ioc`), matched like the published ones of
+    /// `rules/ioc/ips.tsv`.
+    pub extra_ips: indicators::AddressSet,
 }
 
 /// A log check.

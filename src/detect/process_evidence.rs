@@ -76,6 +76,7 @@ pub static INFO: CheckInfo = CheckInfo {
             "agents.config\"",
         ],
     )],
+    client_addresses: false,
     required: false,
 };
 

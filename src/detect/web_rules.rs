@@ -195,6 +195,10 @@ struct Matcher {
     rules_of: Vec<Vec<usize>>,
     /// Every literal, for the scan prefilter.
     literals: Vec<String>,
+    /// Rules that test whether the client address is an indicator: candidates on every line
+    /// (the scan hands on lines by their client-address column, see
+    /// [`crate::sources::address`]; the test itself is one set lookup).
+    by_address: Vec<usize>,
 }
 
 /// The compiled rule table.
@@ -370,6 +374,7 @@ impl Matcher {
     fn build(rules: &[Rule], src: Src) -> Result<Matcher, String> {
         let mut literals: Vec<String> = Vec::new();
         let mut rules_of: Vec<Vec<usize>> = Vec::new();
+        let mut by_address = Vec::new();
         for (i, r) in rules.iter().enumerate() {
             let reads = match src {
                 Src::Iis => r.iis,
@@ -378,15 +383,12 @@ impl Matcher {
             if !reads {
                 continue;
             }
-            let mut lits: Vec<String> = Vec::new();
-            for l in &r.literals {
-                if l == INDICATOR_IPS_LITERAL {
-                    lits.extend(INDICATORS.ip_list().map(str::to_string));
-                } else {
-                    lits.push(l.clone());
-                }
+            if r.when.uses_indicator_ip() {
+                by_address.push(i);
             }
-            for l in lits {
+            // `@indicator-ips` is not searched as text: such lines come by their address column.
+            let lits = r.literals.iter().filter(|l| *l != INDICATOR_IPS_LITERAL);
+            for l in lits.cloned() {
                 let key = l.to_ascii_lowercase();
                 match literals.iter().position(|x| x.to_ascii_lowercase() == key) {
                     Some(p) => rules_of[p].push(i),
@@ -411,12 +413,20 @@ impl Matcher {
             ac,
             rules_of,
             literals,
+            by_address,
         })
     }
 
-    /// Which rules a raw line may concern (their literals occur in it), as a flag per rule.
+    /// Which rules a raw line may concern (their literals occur in it, or they test the client
+    /// address), as a flag per rule.
     fn candidates(&self, raw: &[u8], n: usize) -> Option<Vec<bool>> {
         let mut flags: Option<Vec<bool>> = None;
+        if !self.by_address.is_empty() {
+            let f = flags.insert(vec![false; n]);
+            for &r in &self.by_address {
+                f[r] = true;
+            }
+        }
         for m in self.ac.find_overlapping_iter(raw) {
             let f = flags.get_or_insert_with(|| vec![false; n]);
             for &r in &self.rules_of[m.pattern().as_usize()] {
@@ -454,6 +464,13 @@ impl RuleSet {
                 "both" => (true, true),
                 o => return Err(ctx(format!("source {o:?}: use iis, httpproxy or both"))),
             };
+            let when = Cond::compile(&r.when).map_err(ctx)?;
+            if r.literals.iter().any(|l| l == INDICATOR_IPS_LITERAL) && !when.uses_indicator_ip() {
+                return Err(ctx(format!(
+                    "{INDICATOR_IPS_LITERAL} needs when.client_ip = \"indicator\" (such lines are \
+                     found by their address column, and every other line is tested too)"
+                )));
+            }
             if r.literals.is_empty() || r.literals.iter().any(|l| l.len() < 2) {
                 return Err(ctx(
                     "needs at least one literal (of two characters or more) for the prefilter"
@@ -472,7 +489,7 @@ impl RuleSet {
                 refs: r.refs.clone(),
                 overrides: r.overrides,
                 hunt: r.hunt,
-                when: Cond::compile(&r.when).map_err(ctx)?,
+                when,
                 cases: r
                     .case
                     .iter()
@@ -522,21 +539,17 @@ impl RuleSet {
     }
 
     /// Which rules may concern a raw log line (their literals occur in it, or they test the
-    /// client address and the user gave addresses); `None` when no rule does.
-    pub fn candidates(&self, src: Src, raw: &[u8], ctx: &Ctx) -> Option<Vec<bool>> {
-        let n = self.rules.len();
-        let mut flags = self.matcher(src).candidates(raw, n);
-        if !ctx.extra_ips.is_empty() {
-            let f = flags.get_or_insert_with(|| vec![false; n]);
-            for (i, r) in self.rules.iter().enumerate() {
-                let reads = match src {
-                    Src::Iis => r.iis,
-                    Src::HttpProxy => r.httpproxy,
-                };
-                f[i] |= reads && r.when.uses_indicator_ip();
-            }
-        }
-        flags.filter(|f| f.contains(&true))
+    /// client address); `None` when no rule does.
+    pub fn candidates(&self, src: Src, raw: &[u8]) -> Option<Vec<bool>> {
+        self.matcher(src)
+            .candidates(raw, self.rules.len())
+            .filter(|f| f.contains(&true))
+    }
+
+    /// Whether some rule of `src` tests the client address against the indicators (so the scan
+    /// must hand on lines by their address column).
+    pub fn tests_addresses(&self, src: Src) -> bool {
+        !self.matcher(src).by_address.is_empty()
     }
 
     /// Evaluates the candidate rules on one request, in table order.
@@ -676,13 +689,7 @@ impl<'r> Req<'r> {
     }
 
     fn indicator_ip(&self, ctx: &Ctx) -> bool {
-        let key = super::indicators::ip_key(&self.c_ip);
-        !key.is_empty()
-            && (INDICATORS.ip(&key).is_some()
-                || ctx
-                    .extra_ips
-                    .iter()
-                    .any(|i| super::indicators::ip_key(i) == key))
+        INDICATORS.ip(&self.c_ip).is_some() || ctx.extra_ips.holds(self.c_ip.as_bytes())
     }
 }
 
@@ -722,6 +729,7 @@ pub static IIS_INFO: LazyLock<CheckInfo> = LazyLock::new(|| CheckInfo {
     sources: &[SourceKind::IisW3c],
     coverage: &["IIS/"],
     literals: IIS_LITERALS_BY_SOURCE.as_slice(),
+    client_addresses: RULES.tests_addresses(Src::Iis),
     // IIS logs are often rotated away or not collected, and Test-ProxyLogon never read them:
     // their gaps are shown on this check but do not make a server inconclusive.
     required: false,
@@ -733,6 +741,7 @@ pub static HTTPPROXY_INFO: LazyLock<CheckInfo> = LazyLock::new(|| CheckInfo {
     sources: &[SourceKind::HttpProxy],
     coverage: &["HttpProxy/"],
     literals: HTTPPROXY_LITERALS_BY_SOURCE.as_slice(),
+    client_addresses: RULES.tests_addresses(Src::HttpProxy),
     // Reads the same logs as cve-2021-26855: its gaps are that check's gaps.
     required: true,
 });
@@ -745,7 +754,7 @@ impl Check for IisWeb {
     fn inspect(&self, rec: &Record<'_>, at: &At<'_>, ctx: &Ctx, out: &mut Vec<Finding>) {
         let Record::Iis(r) = rec else { return };
         let set: &'static RuleSet = &RULES;
-        let Some(cands) = set.candidates(Src::Iis, at.raw, ctx) else {
+        let Some(cands) = set.candidates(Src::Iis, at.raw) else {
             return;
         };
         let req = Req::from_iis(r);
@@ -773,7 +782,7 @@ impl Check for HttpProxyWeb {
     fn inspect(&self, rec: &Record<'_>, at: &At<'_>, ctx: &Ctx, out: &mut Vec<Finding>) {
         let Record::HttpProxy(r) = rec else { return };
         let set: &'static RuleSet = &RULES;
-        let Some(cands) = set.candidates(Src::HttpProxy, at.raw, ctx) else {
+        let Some(cands) = set.candidates(Src::HttpProxy, at.raw) else {
             return;
         };
         let req = Req::from_httpproxy(r);

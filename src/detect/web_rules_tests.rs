@@ -3,6 +3,7 @@
 //! rule table).
 
 use super::*;
+use crate::sources::address::Addr;
 use crate::sources::httpproxy::Header;
 use crate::sources::lines;
 use crate::sources::w3c::Fields;
@@ -57,9 +58,16 @@ fn iis_ctx(line: &str, site: &str, fields: &Fields, ctx: &Ctx) -> Vec<Finding> {
     };
     let mut out = Vec::new();
     IisWeb.inspect(&Record::Iis(&rec), &at, ctx, &mut out);
-    let extra = ctx.extra_ips.iter().any(|i| line.contains(i.as_str()));
+    // What the scan lets through: a literal, or an indicator in the client-address column.
+    let mut addresses = INDICATORS.addresses();
+    addresses.extend(&ctx.extra_ips);
+    let by_address = match fields.address_column().address(line.as_bytes()) {
+        Addr::Value(v) => addresses.holds(v),
+        Addr::Absent => false,
+        Addr::Unsure => true,
+    };
     assert!(
-        out.is_empty() || IIS_PRE.is_match(line.as_bytes()) || extra,
+        out.is_empty() || IIS_PRE.is_match(line.as_bytes()) || by_address,
         "a finding the scan's prefilter would never let through: {line}"
     );
     out
@@ -108,8 +116,13 @@ fn hp(line: &str) -> Vec<Finding> {
     };
     let mut out = Vec::new();
     HttpProxyWeb.inspect(&Record::HttpProxy(&r), &at, &Ctx::default(), &mut out);
+    let by_address = match h.address_column().address(line.as_bytes()) {
+        Addr::Value(v) => INDICATORS.addresses().holds(v),
+        Addr::Absent => false,
+        Addr::Unsure => true,
+    };
     assert!(
-        out.is_empty() || HP_PRE.is_match(line.as_bytes()),
+        out.is_empty() || HP_PRE.is_match(line.as_bytes()) || by_address,
         "prefilter would drop: {line}"
     );
     out
@@ -169,10 +182,16 @@ fn the_embedded_table_compiles_and_every_rule_is_tested() {
             .contains(&"/aspnet_client/")
     );
     assert!(
-        IIS_INFO
+        !IIS_INFO
             .literals_for(SourceKind::IisW3c)
-            .contains(&"103.77.192.219"),
-        "indicator IPs feed the prefilter"
+            .iter()
+            .chain(HTTPPROXY_INFO.literals_for(SourceKind::HttpProxy))
+            .any(|l| l.contains("103.77.192.219") || *l == INDICATOR_IPS_LITERAL),
+        "indicator IPs are not searched as text"
+    );
+    assert!(
+        IIS_INFO.client_addresses && HTTPPROXY_INFO.client_addresses,
+        "lines come by their client-address column instead"
     );
     assert!(
         !HTTPPROXY_INFO
@@ -206,6 +225,11 @@ fn malformed_tables_are_rejected_with_the_rule_named() {
     }
     assert!(RuleSet::parse(&rule("").replace("literals = [\"ab\"]", "literals = []")).is_err());
     assert!(RuleSet::parse(&rule("").replace("\"iis\"", "\"smtp\"")).is_err());
+    // `@indicator-ips` is found by the address column, so the rule must test that column
+    let ips = rule("").replace("[\"ab\"]", "[\"@indicator-ips\"]");
+    let e = RuleSet::parse(&ips).err().unwrap_or_default();
+    assert!(e.contains("r-1") && e.contains("client_ip"), "{e}");
+    assert!(RuleSet::parse(&format!("{ips}when.client_ip = \"indicator\"\n")).is_ok());
     assert!(RuleSet::parse(&rule("").replace("r-1", "R 1")).is_err());
     assert!(RuleSet::parse("not toml [").is_err());
 }
@@ -1194,7 +1218,7 @@ fn indicator_ip_is_context_and_user_ips_hook_in() {
     let mine = lf("192.0.2.77", "443", "-", "GET", "/owa/", SFX, CHROME, 302);
     assert!(iis(&mine).is_empty());
     let ctx = Ctx {
-        extra_ips: vec!["192.0.2.77".into()],
+        extra_ips: ["192.0.2.77"].into_iter().collect(),
         ..Ctx::default()
     };
     expect(

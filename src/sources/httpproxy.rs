@@ -110,6 +110,18 @@ impl Header {
             .expect("every Col is listed")]
     }
 
+    /// Where lines bound to this header keep `ClientIpAddress`: counted from the left, as
+    /// [`Record::parse`] binds it, unless it comes after the free-text blobs (bound from the
+    /// right when stray commas add fields).
+    pub fn address_column(&self) -> super::address::AddressColumn {
+        use super::address::AddressColumn;
+        match self.col(Col::ClientIpAddress) {
+            None => AddressColumn::Absent,
+            Some(i) if self.blob_start.is_some_and(|b| i > b) => AddressColumn::Unsure,
+            Some(i) => AddressColumn::Csv(i),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.names.len()
     }

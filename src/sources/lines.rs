@@ -380,8 +380,23 @@ fn is_data(text: &[u8]) -> bool {
 /// Scans `reader`, calling `on_line` for every line that contains a prefilter literal, and for
 /// the lines before the first data line (headers).
 pub fn scan<R: Read>(
+    reader: R,
+    pre: &Prefilter,
+    on_line: impl FnMut(Line<'_>),
+) -> io::Result<LineStats> {
+    scan_gated(reader, pre, None, on_line)
+}
+
+/// Asks, for a line the literal search passed over (not a `#` line), whether to hand it on all
+/// the same: e.g. its client-address column holds an indicator ([`super::address`]). It is asked
+/// in line order, after `on_line` has seen every earlier line (so a header can re-bind it).
+pub type Gate<'g> = &'g mut dyn FnMut(&[u8]) -> bool;
+
+/// As [`scan`], and also hands on the lines `gate` wants (every line is then looked at).
+pub fn scan_gated<R: Read>(
     mut reader: R,
     pre: &Prefilter,
+    mut gate: Option<Gate<'_>>,
     mut on_line: impl FnMut(Line<'_>),
 ) -> io::Result<LineStats> {
     let mut st = LineStats::default();
@@ -445,6 +460,7 @@ pub fn scan<R: Read>(
                     pre,
                     &mut cands,
                     &mut st,
+                    &mut gate,
                     &mut on_line,
                     true,
                 );
@@ -465,6 +481,7 @@ pub fn scan<R: Read>(
             pre,
             &mut cands,
             &mut st,
+            &mut gate,
             &mut on_line,
             false,
         );
@@ -614,6 +631,7 @@ fn handle_block(
     pre: &Prefilter,
     cands: &mut Vec<usize>,
     st: &mut LineStats,
+    gate: &mut Option<Gate<'_>>,
     on_line: &mut impl FnMut(Line<'_>),
     cut: bool,
 ) -> u64 {
@@ -661,9 +679,38 @@ fn handle_block(
         }
     }
     let search_from = counted_to;
+    st.directive_lines += pre.candidates(&region[search_from..], cands);
+    if let Some(g) = gate {
+        // Every line is looked at: newlines and blank lines are counted in the same walk.
+        let mut newlines = memchr::memchr_iter(b'\n', &region[..search_from]).count() as u64;
+        let mut next = cands.iter().map(|&c| search_from + c).peekable();
+        let mut s = search_from;
+        while s < end {
+            let le = line_end(region, s, end);
+            let mut hit = false;
+            while let Some(&c) = next.peek() {
+                if c > le {
+                    break;
+                }
+                hit |= c >= s;
+                next.next();
+            }
+            let text = strip_cr(&region[s..le]);
+            if le < end {
+                newlines += 1;
+                st.blank_lines += u64::from(text.is_empty());
+            }
+            if s >= next_free && (hit || (text.first().is_some_and(|&b| b != b'#') && g(text))) {
+                emit(s, line_no, &mut next_free);
+            }
+            line_no += 1;
+            s = le + 1;
+        }
+        last_data_line(region, end, st);
+        return newlines;
+    }
     let (newlines, blanks) = newlines_and_blanks(region, search_from);
     st.blank_lines += blanks;
-    st.directive_lines += pre.candidates(&region[search_from..], cands);
     for &c in cands.iter() {
         let at = search_from + c;
         if at >= end || at < next_free {
@@ -677,7 +724,12 @@ fn handle_block(
         counted_to = start;
         emit(start, line_no, &mut next_free);
     }
-    // Last data line of the block.
+    last_data_line(region, end, st);
+    newlines
+}
+
+/// Keeps the head of the last data line of `region[..end]`.
+fn last_data_line(region: &[u8], end: usize, st: &mut LineStats) {
     let mut e = end;
     while e > 0 {
         let s = memchr::memrchr(b'\n', &region[..e - 1]).map_or(0, |i| i + 1);
@@ -691,7 +743,6 @@ fn handle_block(
         }
         e = s;
     }
-    newlines
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Sources: find artefacts under a root (or among loose files) and yield typed records.
 
+pub mod address;
 pub mod classify;
 pub mod csvline;
 pub mod discover;

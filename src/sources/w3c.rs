@@ -106,6 +106,18 @@ impl Fields {
             .expect("every F is listed")]
     }
 
+    /// Where lines bound to these fields keep `c-ip`: counted from the left, as
+    /// [`W3cRecord::parse`] binds it, unless it comes after the user agent (whose stray spaces
+    /// the parser absorbs from the right).
+    pub fn address_column(&self) -> super::address::AddressColumn {
+        use super::address::AddressColumn;
+        match (self.col(F::ClientIp), self.col(F::UserAgent)) {
+            (None, _) => AddressColumn::Absent,
+            (Some(ip), Some(ua)) if ua < ip => AddressColumn::Unsure,
+            (Some(ip), _) => AddressColumn::Spaced(ip),
+        }
+    }
+
     /// A column by any name, case-insensitively.
     pub fn index(&self, name: &str) -> Option<usize> {
         self.names.iter().position(|x| x.eq_ignore_ascii_case(name))
