@@ -632,7 +632,8 @@ impl<'r> Req<'r> {
             c_ip: Cow::Borrowed(r.value(F::ClientIp)),
             user: Cow::Borrowed(r.value(F::Username)),
             backend: r.site == "W3SVC2" || port == "444" || port == "81",
-            ua_raw: Cow::Borrowed(&r.user_agent),
+            // As logged (`+` for spaces): only ever read through `normalize_ua`.
+            ua_raw: Cow::Borrowed(r.value(F::UserAgent)),
             ua_norm: OnceCell::new(),
             ua: OnceCell::new(),
             url: OnceCell::new(),

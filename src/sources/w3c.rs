@@ -159,8 +159,6 @@ pub struct W3cRecord<'a> {
     pub site: &'a str,
     /// End of the query proper within the query value (the Exchange suffix starts there).
     query_cut: usize,
-    /// The user agent with `+` decoded to spaces (empty for `-`).
-    pub user_agent: String,
 }
 
 impl<'a> W3cRecord<'a> {
@@ -209,11 +207,9 @@ impl<'a> W3cRecord<'a> {
             fit,
             site,
             query_cut: 0,
-            user_agent: String::new(),
         };
         let q = rec.value(F::UriQuery);
         rec.query_cut = split_exchange_suffix(q).0.len();
-        rec.user_agent = rec.value(F::UserAgent).replace('+', " ");
         rec
     }
 
@@ -270,6 +266,11 @@ impl<'a> W3cRecord<'a> {
         }
     }
 
+    /// The user agent with `+` decoded to spaces (empty for `-`).
+    pub fn user_agent(&self) -> String {
+        self.value(F::UserAgent).replace('+', " ")
+    }
+
     /// `date time` as one string, for timestamps (empty when neither is logged).
     pub fn date_time(&self) -> String {
         let (d, t) = (self.value(F::Date), self.value(F::Time));
@@ -284,6 +285,23 @@ impl<'a> W3cRecord<'a> {
 /// Keys of the pieces Exchange appends to the query of its virtual directories.
 const SUFFIX_KEYS: [&str; 4] = ["correlationid=", "cafereqid=", "requestid=", "encoding="];
 
+/// Bytes a suffix piece's value may hold (GUIDs, `<empty>;`, `{…}`): a table, as this runs on
+/// every parsed IIS line.
+const SUFFIX_VALUE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'<' | b'>' | b';' | b':' | b'.' | b'_' | b'-' | b'{' | b'}'
+            );
+        i += 1;
+    }
+    t
+};
+
 fn is_suffix_piece(p: &str) -> bool {
     // Bytes, not string slices: a hostile query may hold multi-byte characters anywhere
     // (found by the w3c_record fuzz target).
@@ -291,9 +309,7 @@ fn is_suffix_piece(p: &str) -> bool {
     SUFFIX_KEYS.iter().any(|k| {
         b.len() >= k.len()
             && b[..k.len()].eq_ignore_ascii_case(k.as_bytes())
-            && b[k.len()..]
-                .iter()
-                .all(|c| c.is_ascii_alphanumeric() || b"<>;:._-{}".contains(c))
+            && b[k.len()..].iter().all(|&c| SUFFIX_VALUE[usize::from(c)])
     })
 }
 
@@ -398,7 +414,7 @@ mod tests {
         assert_eq!(r.raw(F::Username), Some("-"));
         assert_eq!(r.value(F::ClientIp), "203.0.113.57");
         assert_eq!(
-            r.user_agent,
+            r.user_agent(),
             "Mozilla/5.0 (compatible; YandexBot/3.0;  http://yandex.com/bots)"
         );
         assert_eq!(r.value(F::Status), "200");
@@ -432,7 +448,7 @@ mod tests {
             "",
         );
         assert_eq!(r.fit, Fit::Recovered);
-        assert_eq!(r.user_agent, "bad agent with spaces");
+        assert_eq!(r.user_agent(), "bad agent with spaces");
         assert_eq!(r.value(F::Status), "200");
         assert_eq!(r.value(F::TimeTaken), "143");
         let r = W3cRecord::parse(&f, b"2021-03-04 22:11:02 10.20.0.15 POST /aspnet_cl", "");
