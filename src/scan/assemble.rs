@@ -1,0 +1,364 @@
+//! From the per-file outcomes to one result: coverage per source, per-check status, findings
+//! merged and rolled up, and the verdict.
+
+use super::read::FileOutcome;
+use super::*;
+use crate::detect::webshells;
+use crate::detect::{self, LOG_CHECKS};
+use crate::model::rollup::{RollUp, RollUps};
+use crate::model::{self, CheckState, CheckStatus, Finding, SourceCoverage, Timestamp, Window};
+use crate::sources::discover::Plan;
+use std::collections::BTreeMap;
+
+pub(super) fn assemble(
+    opts: &ScanOptions,
+    plan: Plan,
+    outcomes: Vec<FileOutcome>,
+    threads: usize,
+    started: Timestamp,
+    (prepared, web): (webshells::Prepared, webshells::Outcome),
+) -> ScanResult {
+    let Plan {
+        root,
+        install,
+        groups,
+        file_locations,
+        mut problems,
+        mut notes,
+        ..
+    } = plan;
+    let mut coverage: Vec<SourceCoverage> = groups;
+    let mut findings = Vec::new();
+    let mut rolled = RollUps::default();
+    let mut host_votes: BTreeMap<(u8, String), u64> = BTreeMap::new();
+    let mut builds: Vec<String> = Vec::new();
+    let mut totals = Totals::default();
+    for o in outcomes {
+        totals.files += 1;
+        totals.bytes += o.cov.bytes;
+        totals.records += o.cov.records;
+        findings.extend(o.findings);
+        rolled.merge(o.rolled);
+        for (h, src) in o.hosts {
+            let rank = match src {
+                "HttpProxy ServerHostName" => 0,
+                "ECP ServerName" => 1,
+                _ => 2,
+            };
+            *host_votes
+                .entry((rank, format!("{h}\u{0}{src}")))
+                .or_default() += 1;
+        }
+        builds.extend(o.builds);
+        match coverage.iter_mut().find(|g| g.label == o.label) {
+            Some(g) => g.absorb(o.cov),
+            None => {
+                let mut g =
+                    SourceCoverage::new(&o.label, o.cov.kind.as_str(), "(loose files)", true);
+                g.absorb(o.cov);
+                coverage.push(g);
+            }
+        }
+    }
+    // Discovery problems belong to the group whose folder holds the file.
+    for p in std::mem::take(&mut problems) {
+        match coverage
+            .iter_mut()
+            .filter(|g| !g.path.is_empty() && p.path.starts_with(&g.path))
+            .max_by_key(|g| g.path.len())
+        {
+            Some(g) => g.problems.push(p),
+            None => problems.push(p),
+        }
+    }
+    coverage.sort_by(|a, b| a.label.cmp(&b.label));
+    builds.sort();
+    builds.dedup();
+
+    // Dumps and archives.
+    let files_status = match &root {
+        _ if !opts.selected(detect::suspicious_files::ID) => not_selected(
+            detect::suspicious_files::ID,
+            detect::suspicious_files::TITLE,
+            true,
+        ),
+        Some(r) => {
+            let out = detect::suspicious_files::run(r, &file_locations);
+            let missing: Vec<String> = out
+                .missing
+                .iter()
+                .filter(|m| !m.eq_ignore_ascii_case("root"))
+                .cloned()
+                .collect();
+            let n = out.findings.len();
+            findings.extend(out.findings);
+            problems.extend(out.problems.clone());
+            CheckStatus {
+                check: detect::suspicious_files::ID,
+                title: detect::suspicious_files::TITLE,
+                required: true,
+                state: if missing.is_empty() && out.problems.is_empty() {
+                    CheckState::Ran
+                } else {
+                    CheckState::Partial
+                },
+                reason: (!missing.is_empty() || !out.problems.is_empty()).then(|| {
+                    let mut r = Vec::new();
+                    if !missing.is_empty() {
+                        r.push(format!(
+                            "not present under the root (not collected?): {}",
+                            missing.join(", ")
+                        ));
+                    }
+                    if !out.problems.is_empty() {
+                        r.push(format!(
+                            "{} path(s) could not be read or were links",
+                            out.problems.len()
+                        ));
+                    }
+                    r.join("; ")
+                }),
+                sources: file_locations.iter().map(|(r, _)| r.clone()).collect(),
+                records: out.files_seen,
+                first: None,
+                last: None,
+                findings: n,
+            }
+        }
+        None => CheckStatus {
+            check: detect::suspicious_files::ID,
+            title: detect::suspicious_files::TITLE,
+            required: true,
+            state: CheckState::Skipped,
+            reason: Some(
+                "loose log files were given (--logs), not a system drive: no folders to search"
+                    .into(),
+            ),
+            sources: vec![],
+            records: 0,
+            first: None,
+            last: None,
+            findings: 0,
+        },
+    };
+
+    // Webshells and artefacts.
+    totals.scanned_files += web.files;
+    totals.scanned_bytes += web.bytes;
+    problems.extend(prepared.problems);
+    notes.extend(prepared.notes);
+    let mut web_checks = web.merge_into(&mut findings, &mut coverage, &mut notes);
+    if !WEB_CHECKS.iter().any(|id| opts.selected(id)) {
+        // No file check ran: no file-scan coverage to show.
+        coverage.retain(|g| !g.label.starts_with("Files/"));
+    }
+    for c in web_checks.iter_mut().filter(|c| !opts.selected(c.check)) {
+        *c = not_selected(c.check, c.title, c.required);
+    }
+    rolled.take(&mut findings);
+    let (kept, mut rolled_up) = rolled.finish();
+    findings.extend(kept);
+    findings.retain(|f| opts.selected(f.check));
+    rolled_up.retain(|r| opts.selected(r.check));
+
+    findings.sort_by(|a, b| {
+        (a.time, &a.source.path, a.source.line, a.source.record_id).cmp(&(
+            b.time,
+            &b.source.path,
+            b.source.line,
+            b.source.record_id,
+        ))
+    });
+    let mut checks: Vec<CheckStatus> = LOG_CHECKS
+        .iter()
+        .map(|c| match opts.selected(c.info().id) {
+            true => check_status(c.info(), &coverage, &findings, &rolled_up, opts.window),
+            false => not_selected(c.info().id, c.info().title, c.info().required),
+        })
+        .collect();
+    checks.push(files_status);
+    checks.extend(web_checks);
+    let verdict = model::decide(&findings, &checks);
+
+    let (host, host_source) = match &opts.host {
+        Some(h) => (h.clone(), "--host".to_string()),
+        None => match host_votes
+            .iter()
+            .max_by_key(|((rank, _), n)| (std::cmp::Reverse(*rank), **n))
+        {
+            Some(((_, key), _)) => {
+                let (h, src) = key.split_once('\u{0}').unwrap_or((key, ""));
+                (h.to_string(), src.to_string())
+            }
+            None => match root
+                .as_ref()
+                .and_then(|r| r.canonicalize().ok())
+                .and_then(|r| r.file_name().map(|n| n.to_string_lossy().into_owned()))
+            {
+                Some(n) => (n, "name of the scanned folder".to_string()),
+                None => (
+                    "unknown-host".to_string(),
+                    "nothing in the logs named the server".to_string(),
+                ),
+            },
+        },
+    };
+    if install.is_none() && root.is_some() {
+        notes.push(
+            "Exchange log checks had no install folder to read: see the checks marked no-data"
+                .into(),
+        );
+    }
+    ScanResult {
+        host,
+        host_source,
+        params: ScanParams {
+            mode: if root.is_some() { "root" } else { "logs" },
+            root: root.as_ref().map(|r| r.display().to_string()),
+            logs: opts.logs.iter().map(|p| p.display().to_string()).collect(),
+            exchange_path: opts.exchange_path.as_ref().map(|p| p.display().to_string()),
+            window: opts.window,
+            host: opts.host.clone(),
+            threads,
+            files: prepared.params,
+        },
+        install,
+        verdict,
+        checks,
+        coverage,
+        findings,
+        rolled_up,
+        problems,
+        notes,
+        builds_seen: builds,
+        build_assessment: None,
+        pivot: Default::default(),
+        attacker_ips: Vec::new(),
+        timeline: Vec::new(),
+        started,
+        elapsed_ms: 0,
+        totals,
+    }
+}
+
+fn not_selected(check: &'static str, title: &'static str, required: bool) -> CheckStatus {
+    CheckStatus {
+        check,
+        title,
+        required,
+        state: CheckState::NotSelected,
+        reason: Some("not selected with --checks".into()),
+        sources: vec![],
+        records: 0,
+        first: None,
+        last: None,
+        findings: 0,
+    }
+}
+
+/// How far the logs behind a check reach, and whether that covers the window.
+const WINDOW_SLACK_MS: i64 = 24 * 3600 * 1000;
+
+fn check_status(
+    info: &'static detect::CheckInfo,
+    coverage: &[SourceCoverage],
+    findings: &[Finding],
+    rolled_up: &[RollUp],
+    window: Window,
+) -> CheckStatus {
+    let mut reasons = Vec::new();
+    let mut with_data = 0;
+    let (mut records, mut first, mut last, mut problems, mut malformed) =
+        (0u64, None::<Timestamp>, None::<Timestamp>, 0usize, 0u64);
+    let mut sources = Vec::new();
+    for prefix in info.coverage {
+        let groups: Vec<&SourceCoverage> = coverage
+            .iter()
+            .filter(|g| g.label.starts_with(prefix))
+            .collect();
+        let data: Vec<&&SourceCoverage> = groups.iter().filter(|g| g.records > 0).collect();
+        if data.is_empty() {
+            let what = if groups.iter().any(|g| !g.problems.is_empty()) {
+                "present but no record could be read (see coverage problems)"
+            } else if groups.iter().any(|g| g.present) {
+                "present but empty"
+            } else {
+                "missing"
+            };
+            reasons.push(format!("{} logs {what}", prefix.trim_end_matches('/')));
+            continue;
+        }
+        with_data += 1;
+        let missing: Vec<&str> = groups
+            .iter()
+            .filter(|g| !g.present)
+            .map(|g| g.label.as_str())
+            .collect();
+        if !missing.is_empty() {
+            reasons.push(format!("folder(s) missing: {}", missing.join(", ")));
+        }
+        for g in data {
+            sources.push(g.label.clone());
+            records += g.records;
+            first = model::min_opt(first, g.first);
+            last = model::max_opt(last, g.last);
+            problems += g.problems.len();
+            malformed += g.malformed;
+        }
+    }
+    let state = if with_data == 0 {
+        CheckState::NoData
+    } else {
+        match first {
+            Some(f) if f.0 > window.since.0 + WINDOW_SLACK_MS => {
+                let days = (f.0 - window.since.0) / (24 * 3600 * 1000);
+                reasons.push(format!(
+                    "logs start {f}, {days} day(s) after the window start {}",
+                    window.since
+                ));
+            }
+            None => reasons.push("no record times could be read".into()),
+            _ => {}
+        }
+        if let Some(l) = last.filter(|l| l.0 < window.since.0) {
+            reasons.push(format!("logs end {l}, before the window starts"));
+        }
+        if let (Some(l), Some(u)) = (last, window.until)
+            && l.0 >= window.since.0
+            && l.0 + WINDOW_SLACK_MS < u.0
+        {
+            let days = (u.0 - l.0) / (24 * 3600 * 1000);
+            reasons.push(format!(
+                "logs end {l}, {days} day(s) before the window end {u}"
+            ));
+        }
+        if problems > 0 {
+            reasons.push(format!("{problems} file problem(s), see coverage"));
+        }
+        if malformed > 0 {
+            reasons.push(format!("{malformed} record(s) could not be parsed"));
+        }
+        if reasons.is_empty() {
+            CheckState::Ran
+        } else {
+            CheckState::Partial
+        }
+    };
+    CheckStatus {
+        check: info.id,
+        title: info.title,
+        required: info.required,
+        state,
+        reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
+        sources,
+        records,
+        first,
+        last,
+        findings: findings.iter().filter(|f| f.check == info.id).count()
+            + rolled_up
+                .iter()
+                .filter(|r| r.check == info.id)
+                .map(|r| r.lines.len())
+                .sum::<usize>(),
+    }
+}
