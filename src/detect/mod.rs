@@ -84,14 +84,22 @@ pub struct Ctx {
 pub trait Check: Sync {
     fn info(&self) -> &'static CheckInfo;
     fn inspect(&self, rec: &Record<'_>, at: &At<'_>, ctx: &Ctx, out: &mut Vec<Finding>);
-    /// Called once after the last record of each text file, with that file's findings (of
-    /// every check), e.g. to fold a burst of related findings into one.
-    fn finish_file(&self, _findings: &mut Vec<Finding>) {}
-    /// Whether [`Check::finish_file`] still needs this finding: such findings stay whole until
-    /// the file ends (scanner hits are otherwise rolled up while the file is read).
-    fn held_for_file(&self, _f: &Finding) -> bool {
-        false
+    /// What this check folds while one text file is read (e.g. a burst of related findings
+    /// into one finding); `None` when it folds nothing.
+    fn fold_file(&self) -> Option<Box<dyn FileFold>> {
+        None
     }
+}
+
+/// A check's fold over one text file. It takes the findings it is about out of the file's list
+/// as they gather, so that memory stays bounded while a file is read (scanner hits are otherwise
+/// rolled up as they gather), and gives back what it made of them at the end of the file.
+pub trait FileFold {
+    /// Takes the findings this fold is about out of `findings`: called whenever the file's
+    /// findings gather, and once more at its end.
+    fn take(&mut self, findings: &mut Vec<Finding>);
+    /// At the end of the file: appends the folded findings, and those taken but not folded.
+    fn finish(self: Box<Self>, findings: &mut Vec<Finding>);
 }
 
 /// Every log check, in report order.

@@ -1441,6 +1441,85 @@ fn shell_hunting_bursts_are_folded_per_address() {
     );
 }
 
+#[test]
+fn shell_hunting_folds_as_the_file_is_read_like_at_its_end() {
+    let mut all = Vec::new();
+    for i in 0..600u64 {
+        let stem = format!("/aspnet_client/p{}.aspx", i % 30);
+        let mut f = iis(&l("GET", &stem, "-", CHROME, 404));
+        f.iter_mut().for_each(|x| x.source.line = Some(10 + i));
+        all.extend(f);
+        if i % 100 == 0 {
+            all.extend(iis(&l("GET", "/owa/auth/one.aspx", SFX, CHROME, 200))); // a hit
+        }
+    }
+    for i in 0..4u64 {
+        let line = lf(
+            "198.51.100.7",
+            "443",
+            "-",
+            "GET",
+            "/aspnet_client/a.aspx",
+            "-",
+            CHROME,
+            404,
+        );
+        let mut f = iis(&line);
+        f.iter_mut().for_each(|x| x.source.line = Some(1000 + i));
+        all.extend(f);
+    }
+    let mut whole = all.clone();
+    fold_shell_hunting(&mut whole, &RULES);
+
+    // The same findings handed over in batches, as the scan does while it reads a file.
+    let mut fold = Box::new(HuntFold::new(&RULES));
+    let mut got = Vec::new();
+    for chunk in all.chunks(37) {
+        let mut batch = chunk.to_vec();
+        fold.take(&mut batch);
+        assert!(
+            !batch.iter().any(|f| is_probe(f, &RULES)),
+            "probes are taken"
+        );
+        got.extend(batch);
+        for p in fold.by_ip.values() {
+            if let Probes::Held(h) = p {
+                assert!(
+                    h.len() < RULES.hunt.min,
+                    "only an address's first probes are held"
+                );
+            }
+        }
+    }
+    fold.finish(&mut got);
+
+    let json = |v: &[Finding]| {
+        let mut s: Vec<String> = v
+            .iter()
+            .map(|f| serde_json::to_string(f).unwrap())
+            .collect();
+        s.sort();
+        s
+    };
+    assert_eq!(json(&got), json(&whole));
+    let h: Vec<&Finding> = got
+        .iter()
+        .filter(|f| f.rule == "iis-shell-hunting")
+        .collect();
+    assert_eq!(h.len(), 1);
+    assert_eq!(h[0].field("requests"), Some("600"));
+    assert_eq!(h[0].field("distinct-paths"), Some("30"));
+    assert_eq!(h[0].field("lines").unwrap().split(',').count(), 50);
+    assert!(h[0].field("paths").unwrap().ends_with(",… (10 more)"));
+    assert_eq!(h[0].source.line, Some(10));
+    assert_eq!(
+        got.iter()
+            .filter(|f| f.rule == "iis-webshell-aspnet-client")
+            .count(),
+        4
+    );
+}
+
 // ----------------------------------------------------------------------------------------------
 // Robustness
 

@@ -121,18 +121,12 @@ pub fn rollable(f: &Finding) -> bool {
 impl RollUps {
     /// Takes the scanner findings out of `findings` (the others are left in place, in order).
     pub fn take(&mut self, findings: &mut Vec<Finding>) {
-        self.take_except(findings, |_| false);
-    }
-
-    /// As [`RollUps::take`], leaving the findings `held` says are still needed in place.
-    pub fn take_except(&mut self, findings: &mut Vec<Finding>, held: impl Fn(&Finding) -> bool) {
-        let takes = |f: &Finding| rollable(f) && !held(f);
-        if !findings.iter().any(takes) {
+        if !findings.iter().any(rollable) {
             return;
         }
         let mut rest = Vec::with_capacity(findings.len());
         for f in findings.drain(..) {
-            if takes(&f) {
+            if rollable(&f) {
                 self.add(f);
             } else {
                 rest.push(f);

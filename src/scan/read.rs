@@ -2,7 +2,7 @@
 //! checks run on every record that passes.
 
 use crate::detect::indicators::{AddressSet, INDICATORS};
-use crate::detect::{At, Check, Ctx, LOG_CHECKS, Record};
+use crate::detect::{At, Check, Ctx, FileFold, LOG_CHECKS, Record};
 use crate::model::rollup::RollUps;
 use crate::model::{FileProblem, Finding, SourceCoverage, Timestamp};
 use crate::sources::address::{Addr, AddressColumn};
@@ -238,11 +238,15 @@ fn scan_text_file(
         Some(_) => Some(&mut gate_fn),
         None => None,
     };
+    let mut folds: Vec<Box<dyn FileFold>> = checks.iter().filter_map(|c| c.fold_file()).collect();
     let result = lines::scan_gated(file, pre, gate, |line| {
         if findings.len() >= roll_at {
-            // Memory stays bounded within a file too; what a check folds at the end of the
-            // file (webshell probes) stays whole until then.
-            rolled.take_except(&mut findings, |f| checks.iter().any(|c| c.held_for_file(f)));
+            // Memory stays bounded within a file too: the checks' folds take what they fold
+            // (webshell probes), then repeated scanner hits are rolled up.
+            for fold in &mut folds {
+                fold.take(&mut findings);
+            }
+            rolled.take(&mut findings);
             roll_at = findings.len() + ROLL_UP_EVERY;
         }
         let text = line.text;
@@ -374,8 +378,9 @@ fn scan_text_file(
             }
         }
     });
-    for c in checks {
-        c.finish_file(&mut findings);
+    for mut fold in folds {
+        fold.take(&mut findings);
+        fold.finish(&mut findings);
     }
     rolled.take(&mut findings);
     findings.shrink_to_fit(); // held until every file is read
