@@ -1,12 +1,12 @@
-//! End-to-end: repeated scanner hits are rolled up (the earliest few stay findings, every other
-//! one is listed in `rolled-up.csv` with its line read back from the log), and a closed stdout
-//! does not stop the reports.
+//! End-to-end: repeated scanner hits and mass attempts are rolled up (the earliest stay findings,
+//! every other one is listed in `rolled-up.csv` with its line read back from the log), and a
+//! closed stdout does not stop the reports.
 
 #[path = "support/harness.rs"]
 mod harness;
 #[path = "support/trees.rs"]
 mod trees;
-use harness::{by_rule, run_scan};
+use harness::{by_rule, check, run_scan};
 
 use std::path::Path;
 use trees::{iis_file, write};
@@ -91,12 +91,7 @@ fn scanner_hits_past_the_first_few_are_rolled_up_with_every_line_listed() {
     assert_eq!(located[6]["time"], "2021-03-02T10:04:00.000Z");
 
     // The check's count and the console include the rolled-up hits.
-    let status = r["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["check"] == "iis-web")
-        .unwrap();
+    let status = check(r, "iis-web");
     assert_eq!(status["findings"], 12);
     assert!(s.stdout.contains("12 scanner probe(s)"), "{}", s.stdout);
     assert!(
@@ -256,4 +251,57 @@ fn webshell_probes_are_folded_even_when_the_file_rolls_up_scanner_hits_while_it_
     assert_eq!(rolled.len(), 1);
     assert_eq!(rolled[0]["rule"], "web-scanner-version-survey");
     assert_eq!(rolled[0]["total"], 300);
+}
+
+/// Mass exploitation: 1,010 ProxyLogon SSRF attempts (`/ecp/<x>.js`), one of which got a session
+/// (241: exploitation). The earliest 1,000 attempts stay findings, the other ten are rows of
+/// `rolled-up.csv` with their lines, the exploitation stays a finding, and nothing is uncounted.
+#[test]
+fn mass_attempts_past_a_thousand_are_rolled_up_and_exploitation_never_is() {
+    let tree = tempfile::tempdir().unwrap();
+    let mut lines: Vec<String> = (0..1010u32)
+        .map(|i| {
+            format!(
+                "2021-03-03 {:02}:{:02}:{:02} 10.20.0.15 POST /ecp/y{}.js &CorrelationID=<empty>; 443 - 198.51.100.{} ExchangeServicesClient/0.0.0.0 - 500 0 0 15",
+                i / 3600,
+                i / 60 % 60,
+                i % 60,
+                i % 10,
+                i % 5
+            )
+        })
+        .collect();
+    lines.push("2021-03-03 05:00:00 10.20.0.15 POST /ecp/z.js &CorrelationID=<empty>; 443 - 203.0.113.9 ExchangeServicesClient/0.0.0.0 - 241 0 0 15".into());
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    write(
+        tree.path(),
+        "inetpub/logs/LogFiles/W3SVC1/u_ex210303.log",
+        &iis_file(&refs),
+    );
+    let s = run_scan(&[tree.path().to_str().unwrap(), "--checks", "iis-web"]);
+    let r = &s.report;
+    let hits = by_rule(r, "iis-proxylogon-ecp-short-js");
+    let attempts = hits.iter().filter(|f| f["class"] == "attempt").count();
+    assert_eq!(attempts, 1000);
+    assert!(
+        hits.iter()
+            .any(|f| f["class"] == "exploitation" && f["fields"]["c-ip"] == "203.0.113.9"),
+        "the 241 stays a finding"
+    );
+    let rolled = r["rolled_up"].as_array().unwrap();
+    assert_eq!(rolled.len(), 1);
+    assert_eq!(rolled[0]["class"], "attempt");
+    assert_eq!(
+        (rolled[0]["total"].as_u64(), rolled[0]["kept"].as_u64()),
+        (Some(1010), Some(1000))
+    );
+    // The latest ten, in time order, with their text read back from the log.
+    let csv = std::fs::read_to_string(s.out.path().join("rolled-up.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 10);
+    assert!(rows[0].contains("2021-03-03T00:16:40"), "{}", rows[0]);
+    assert!(rows[9].contains(&lines[1009]), "{}", rows[9]);
+    let status = check(r, "iis-web");
+    assert_eq!(status["findings"], 1011);
+    assert_eq!(r["verdict"], "compromised");
 }

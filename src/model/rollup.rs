@@ -1,23 +1,39 @@
-//! Repeated scanner noise, rolled up.
+//! Repeated noise and mass attempts, rolled up.
 //!
 //! An Exchange server on the internet is surveyed by scanners thousands of times a month (zgrab
-//! version surveys, Microsoft's nmap self-check, Nessus). Each hit is a [`Class::Scanner`] finding:
-//! shown, never the verdict. Kept whole, they bury the findings that matter and make memory grow
-//! with the logs (a finding with its raw line and fields takes a few KiB). So per rule, the
-//! earliest [`KEEP`] stay ordinary findings and every further hit is kept as its evidence locator
-//! only (file, line, byte offset, time, client address): about a hundred bytes. Nothing is
-//! dropped: reports list every rolled-up line, reading its text back from the evidence.
+//! version surveys, Microsoft's nmap self-check, Nessus), and in 2021 mass exploitation left tens
+//! of thousands of failed ProxyLogon attempts on many servers. Kept whole, such findings bury the
+//! ones that matter and make memory grow with the logs (a finding with its raw line and fields
+//! takes a few KiB). So per rule (and class), the earliest [`KEEP`] scanner hits and the earliest
+//! [`KEEP_ATTEMPTS`] attempts stay ordinary findings, and every further one is kept as its
+//! evidence locator only (file, line, byte offset, time, client address): about a hundred bytes.
+//! Nothing is dropped: reports list every rolled-up line, reading its text back from the evidence.
+//! Exploitation and post-exploitation findings are never rolled up.
 //!
 //! Which hits are kept whole depends only on the findings, not on the order files were read in:
 //! the earliest by (time, path, line).
 
 use super::{CLIENT_IP_FIELDS, Class, Finding, Severity, Timestamp};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::sync::Arc;
 
 /// Findings of one scanner rule kept whole; the rest are rolled up.
 pub const KEEP: usize = 5;
+
+/// Findings of one attempt rule kept whole; the rest are rolled up. High enough that a server
+/// probed by ordinary scanning keeps every attempt a finding, low enough to bound memory under
+/// mass exploitation.
+pub const KEEP_ATTEMPTS: usize = 1000;
+
+/// How many findings of a rule of this class stay whole (`0` for classes never rolled up).
+pub fn keep(class: Class) -> usize {
+    match class {
+        Class::Scanner => KEEP,
+        Class::Attempt => KEEP_ATTEMPTS,
+        _ => 0,
+    }
+}
 
 /// Client addresses listed per rolled-up rule (the most frequent first).
 pub const TOP_CLIENTS: usize = 10;
@@ -48,7 +64,7 @@ pub struct ClientCount {
     pub count: u64,
 }
 
-/// Every hit of one scanner rule past the first [`KEEP`].
+/// Every hit of one rule (and class) past the first [`keep`] of its class.
 #[derive(Clone, Debug, Serialize)]
 pub struct RollUp {
     pub check: &'static str,
@@ -80,10 +96,30 @@ impl RollUp {
     }
 }
 
+/// A finding ordered by (time, path, line), for the heap of the earliest ones.
+struct ByKey(Finding);
+
+impl PartialEq for ByKey {
+    fn eq(&self, other: &Self) -> bool {
+        finding_key(&self.0) == finding_key(&other.0)
+    }
+}
+impl Eq for ByKey {}
+impl PartialOrd for ByKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for ByKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        finding_key(&self.0).cmp(&finding_key(&other.0))
+    }
+}
+
 #[derive(Default)]
 struct Group {
-    /// The earliest hits so far, at most [`KEEP`].
-    kept: Vec<Finding>,
+    /// The earliest hits so far, at most [`keep`] of the class; the latest on top.
+    kept: BinaryHeap<ByKey>,
     lines: Vec<Located>,
     clients: HashMap<Arc<str>, u64>,
     first: Option<Timestamp>,
@@ -94,7 +130,7 @@ struct Group {
 /// thread) with [`RollUps::take`], join them with [`RollUps::merge`], end with [`RollUps::finish`].
 #[derive(Default)]
 pub struct RollUps {
-    groups: BTreeMap<(&'static str, &'static str), Group>,
+    groups: BTreeMap<(&'static str, &'static str, Class), Group>,
     /// One `Arc` per path, shared by its hits.
     paths: HashMap<String, Arc<str>>,
 }
@@ -113,9 +149,10 @@ fn finding_key(f: &Finding) -> (Option<Timestamp>, &str, u64) {
     (f.time, &f.source.path, f.source.line.unwrap_or(0))
 }
 
-/// Whether a finding may be rolled up: a scanner hit on a log line (its text can be read back).
+/// Whether a finding may be rolled up: a scanner hit or an attempt on a log line (its text can
+/// be read back).
 pub fn rollable(f: &Finding) -> bool {
-    f.class == Class::Scanner && f.source.line.is_some() && f.source.offset.is_some()
+    keep(f.class) > 0 && f.source.line.is_some() && f.source.offset.is_some()
 }
 
 impl RollUps {
@@ -136,22 +173,25 @@ impl RollUps {
     }
 
     fn add(&mut self, f: Finding) {
-        let g = self.groups.entry((f.check, f.rule)).or_default();
+        let g = self.groups.entry((f.check, f.rule, f.class)).or_default();
         g.first = super::min_opt(g.first, f.time);
         g.last = super::max_opt(g.last, f.time);
-        // Keep the KEEP earliest: insert in order, and roll up whatever falls off the end.
-        let at = g
-            .kept
-            .partition_point(|k| finding_key(k) <= finding_key(&f));
-        if at >= KEEP {
+        // Keep the earliest: a hit later than every kept one (logs are in time order, so most
+        // are) is rolled up at once; otherwise it goes in and the latest kept one comes out.
+        let n = keep(f.class);
+        if g.kept.len() >= n
+            && g.kept
+                .peek()
+                .is_some_and(|top| finding_key(&top.0) <= finding_key(&f))
+        {
             Self::roll(&mut self.paths, g, f);
             return;
         }
-        g.kept.insert(at, f);
-        if g.kept.len() > KEEP
+        g.kept.push(ByKey(f));
+        if g.kept.len() > n
             && let Some(out) = g.kept.pop()
         {
-            Self::roll(&mut self.paths, g, out);
+            Self::roll(&mut self.paths, g, out.0);
         }
     }
 
@@ -191,7 +231,7 @@ impl RollUps {
                 g.lines.push(Located { path, ..l });
             }
             for f in og.kept {
-                self.add(f);
+                self.add(f.0);
             }
         }
     }
@@ -201,8 +241,10 @@ impl RollUps {
     pub fn finish(self) -> (Vec<Finding>, Vec<RollUp>) {
         let mut kept = Vec::new();
         let mut rolled = Vec::new();
-        for ((check, rule), mut g) in self.groups {
-            let n_kept = g.kept.len() as u64;
+        for ((check, rule, _), mut g) in self.groups {
+            let mut in_order: Vec<Finding> =
+                g.kept.into_sorted_vec().into_iter().map(|k| k.0).collect();
+            let n_kept = in_order.len() as u64;
             if !g.lines.is_empty() {
                 g.lines.sort_by(|a, b| a.key().cmp(&b.key()));
                 let mut top: Vec<ClientCount> = g
@@ -216,7 +258,7 @@ impl RollUps {
                 top.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.client.cmp(&b.client)));
                 let clients = top.len() as u64;
                 top.truncate(TOP_CLIENTS);
-                let head = &g.kept[0];
+                let head = &in_order[0];
                 rolled.push(RollUp {
                     check,
                     rule,
@@ -233,7 +275,7 @@ impl RollUps {
                     lines: g.lines,
                 });
             }
-            kept.append(&mut g.kept);
+            kept.append(&mut in_order);
         }
         (kept, rolled)
     }
@@ -356,6 +398,65 @@ mod tests {
         assert_eq!(whole.1[0].lines, split.1[0].lines);
         assert_eq!(whole.1[0].top_clients, split.1[0].top_clients);
         assert_eq!(whole.1[0].clients, 2);
+    }
+
+    #[test]
+    fn attempts_keep_a_thousand_per_rule_and_class_apart_from_scanner_hits() {
+        // 1,200 attempts and 8 scanner hits of the same rule, out of time order, in three parts
+        // read in reverse; exploitation is never rolled up.
+        let mut all: Vec<Finding> = (0..1200)
+            .map(|i| {
+                let t = (i * 7919) % 1200;
+                hit("ecp-js", Class::Attempt, t, "d.log", t as u64, "192.0.2.9")
+            })
+            .collect();
+        all.extend((0..8).map(|i| hit("ecp-js", Class::Scanner, i, "e.log", i as u64, "::1")));
+        all.push(hit(
+            "ecp-js",
+            Class::Exploitation,
+            5,
+            "f.log",
+            1,
+            "203.0.113.5",
+        ));
+        let mut parts: Vec<RollUps> = all
+            .chunks(500)
+            .rev()
+            .map(|c| {
+                let mut c = c.to_vec();
+                let mut r = RollUps::default();
+                r.take(&mut c);
+                assert!(c.iter().all(|f| f.class == Class::Exploitation));
+                r
+            })
+            .collect();
+        let mut r = parts.pop().unwrap();
+        for p in parts {
+            r.merge(p);
+        }
+        let (kept, rolled) = r.finish();
+        let attempts: Vec<i64> = kept
+            .iter()
+            .filter(|f| f.class == Class::Attempt)
+            .map(|f| f.time.unwrap().0)
+            .collect();
+        assert_eq!(attempts, (0..KEEP_ATTEMPTS as i64).collect::<Vec<_>>());
+        assert_eq!(
+            kept.iter().filter(|f| f.class == Class::Scanner).count(),
+            KEEP
+        );
+        let by_class = |c: Class| rolled.iter().find(|g| g.class == c).unwrap();
+        let a = by_class(Class::Attempt);
+        assert_eq!((a.total, a.kept, a.rolled()), (1200, 1000, 200));
+        assert_eq!(a.lines.first().map(|l| l.line), Some(1000));
+        assert_eq!(
+            (
+                by_class(Class::Scanner).total,
+                by_class(Class::Scanner).rolled()
+            ),
+            (8, 3)
+        );
+        assert_eq!(rolled.len(), 2);
     }
 
     #[test]

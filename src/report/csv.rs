@@ -1,4 +1,4 @@
-//! `findings.csv`: one row per finding, and one per rolled-up scanner rule pointing at
+//! `findings.csv`: one row per finding, and one per rolled-up rule pointing at
 //! `rolled-up.csv`, which lists every rolled-up hit with its line read back from the evidence.
 //! Every cell is neutralised against formula injection.
 

@@ -110,7 +110,7 @@ pub struct ScanResult {
     pub checks: Vec<CheckStatus>,
     pub coverage: Vec<SourceCoverage>,
     pub findings: Vec<Finding>,
-    /// Scanner hits past the first few of each rule, as evidence locators (see
+    /// Scanner hits and attempts past the first of each rule, as evidence locators (see
     /// [`crate::model::rollup`]); the first few are among `findings`.
     pub rolled_up: Vec<RollUp>,
     /// Problems not tied to one log source (listing errors, links not followed, missing input).

@@ -19,7 +19,7 @@ pub(super) struct FileOutcome {
     pub(super) label: String,
     pub(super) cov: SourceCoverage,
     pub(super) findings: Vec<Finding>,
-    /// Scanner hits past the first few of their rule (see [`crate::model::rollup`]).
+    /// Scanner hits and attempts past the first of their rule (see [`crate::model::rollup`]).
     pub(super) rolled: RollUps,
     pub(super) hosts: Vec<(String, &'static str)>,
     pub(super) builds: Vec<String>,
@@ -183,7 +183,7 @@ static DEFAULT_HP_ADDRESS: std::sync::LazyLock<AddressColumn> =
 static DEFAULT_IIS_ADDRESS: std::sync::LazyLock<AddressColumn> =
     std::sync::LazyLock::new(|| w3c::Fields::default_iis().address_column());
 
-/// Findings a file may gather before its scanner hits are rolled up.
+/// Findings a file may gather before its scanner hits and attempts are rolled up.
 const ROLL_UP_EVERY: usize = 256;
 
 fn scan_text_file(
@@ -242,7 +242,7 @@ fn scan_text_file(
     let result = lines::scan_gated(file, pre, gate, |line| {
         if findings.len() >= roll_at {
             // Memory stays bounded within a file too: the checks' folds take what they fold
-            // (webshell probes), then repeated scanner hits are rolled up.
+            // (webshell probes), then repeated scanner hits and attempts are rolled up.
             for fold in &mut folds {
                 fold.take(&mut findings);
             }

@@ -65,16 +65,19 @@ pub fn by_rule<'a>(r: &'a Value, rule: &str) -> Vec<&'a Value> {
         .collect()
 }
 
-/// The state (`ran`, `partial`, ...) of one check.
-pub fn check_state<'a>(r: &'a Value, check: &str) -> &'a str {
+/// The status entry (`checks[]`) of one check.
+pub fn check<'a>(r: &'a Value, check: &str) -> &'a Value {
     r["checks"]
         .as_array()
         .unwrap()
         .iter()
         .find(|c| c["check"] == check)
-        .unwrap()["state"]
-        .as_str()
-        .unwrap()
+        .unwrap_or_else(|| panic!("no check {check}"))
+}
+
+/// The state (`ran`, `partial`, ...) of one check.
+pub fn check_state<'a>(r: &'a Value, check_id: &str) -> &'a str {
+    check(r, check_id)["state"].as_str().unwrap()
 }
 
 /// The coverage group with this label.
