@@ -236,7 +236,19 @@ pub fn run(
     kinds: &HashMap<String, SourceKind>,
 ) -> Outcome {
     let pv = Pivots::from_findings(findings);
-    let mut events: Vec<TimelineEvent> = Vec::new();
+    // The sweep first, the findings' events after it: the sweep's read buffers and the events
+    // are then never held at once (the events grow with the findings; this was the scan's peak).
+    let skip: HashSet<(&str, u64)> = findings
+        .iter()
+        .filter_map(|f| f.source.line.map(|l| (f.source.path.as_str(), l)))
+        .collect();
+    let swept = if pv.is_empty() {
+        sweep::Swept::default()
+    } else {
+        sweep::sweep(text_files, &pv, &skip)
+    };
+    drop(skip);
+    let mut events: Vec<TimelineEvent> = Vec::with_capacity(findings.len() + swept.events.len());
     let mut without_time = 0;
     for f in findings {
         let e = finding_events(host, f, kinds);
@@ -245,15 +257,6 @@ pub fn run(
         }
         events.extend(e);
     }
-    let skip: HashSet<(String, u64)> = findings
-        .iter()
-        .filter_map(|f| f.source.line.map(|l| (f.source.path.clone(), l)))
-        .collect();
-    let swept = if pv.is_empty() {
-        sweep::Swept::default()
-    } else {
-        sweep::sweep(text_files, &pv, &skip)
-    };
     events.extend(swept.events.into_iter().map(|mut e| {
         e.host = host.to_string();
         e

@@ -40,7 +40,7 @@ pub struct Swept {
 
 /// Sweeps `files` (in parallel, on the current rayon pool). Lines at `skip` (path, line) are
 /// already findings and are left out.
-pub fn sweep(files: &[SourceFile], pv: &Pivots, skip: &HashSet<(String, u64)>) -> Swept {
+pub fn sweep(files: &[SourceFile], pv: &Pivots, skip: &HashSet<(&str, u64)>) -> Swept {
     let (ci, exact) = pv.literals();
     if ci.is_empty() && exact.is_empty() {
         return Swept::default();
@@ -79,7 +79,7 @@ fn sweep_file(
     f: &SourceFile,
     pre: &lines::Prefilter,
     pv: &Pivots,
-    skip: &HashSet<(String, u64)>,
+    skip: &HashSet<(&str, u64)>,
     kept: &AtomicU64,
 ) -> Swept {
     let path = f.path.display().to_string();
@@ -112,7 +112,7 @@ fn sweep_file(
             }
             return;
         }
-        if text.is_empty() || text[0] == b'#' || skip.contains(&(path.clone(), line.number)) {
+        if text.is_empty() || text[0] == b'#' || skip.contains(&(path.as_str(), line.number)) {
             return;
         }
         let raw = String::from_utf8_lossy(text);
