@@ -172,6 +172,15 @@ impl RollUps {
         *findings = rest;
     }
 
+    /// Frees spare capacity (called once a file is done: its collection is then held until
+    /// every file is read).
+    pub fn shrink_to_fit(&mut self) {
+        for g in self.groups.values_mut() {
+            g.kept.shrink_to_fit();
+            g.lines.shrink_to_fit();
+        }
+    }
+
     fn add(&mut self, f: Finding) {
         let g = self.groups.entry((f.check, f.rule, f.class)).or_default();
         g.first = super::min_opt(g.first, f.time);

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 pub(super) fn assemble(
     opts: &ScanOptions,
     plan: Plan,
-    outcomes: Vec<FileOutcome>,
+    (outcomes, mut rolled): (Vec<FileOutcome>, RollUps),
     threads: usize,
     started: Timestamp,
     (prepared, web): (webshells::Prepared, webshells::Outcome),
@@ -29,7 +29,6 @@ pub(super) fn assemble(
     } = plan;
     let mut coverage: Vec<SourceCoverage> = groups;
     let mut findings = Vec::new();
-    let mut rolled = RollUps::default();
     let mut host_votes: BTreeMap<(u8, String), u64> = BTreeMap::new();
     let mut builds: Vec<String> = Vec::new();
     let mut totals = Totals::default();
@@ -38,7 +37,7 @@ pub(super) fn assemble(
         totals.bytes += o.cov.bytes;
         totals.records += o.cov.records;
         findings.extend(o.findings);
-        rolled.merge(o.rolled);
+        rolled.merge(o.rolled); // empty when the read joined it already
         for (h, src) in o.hosts {
             let rank = match src {
                 "HttpProxy ServerHostName" => 0,

@@ -10,7 +10,7 @@ use read::{FileOutcome, Prefilters, scan_file};
 
 use crate::detect::webshells;
 use crate::detect::{self, Ctx, LOG_CHECKS};
-use crate::model::rollup::RollUp;
+use crate::model::rollup::{RollUp, RollUps};
 use crate::model::{CheckStatus, FileProblem, Finding, SourceCoverage, Timestamp, Verdict, Window};
 use crate::sources::discover::{self, Install};
 use crate::sources::{SourceFile, SourceKind};
@@ -201,6 +201,9 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     let prefilters = Prefilters::new(opts, &ctx);
     let total_bytes: u64 = files.iter().map(|f| f.1).sum();
     let bar = progress_bar(opts.progress, total_bytes);
+    // Each file's roll-up joins this one as the file is done, so that the caps on kept scanner
+    // hits and attempts bound memory across files too, not only within one file.
+    let rolled = std::sync::Mutex::new(RollUps::default());
     let outcomes: Vec<FileOutcome> = pool.install(|| {
         // One job per file: rayon otherwise hands each thread a contiguous run of the list and
         // never splits a run once started, so the largest files (sorted first) all landed on
@@ -209,12 +212,20 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
             .par_iter()
             .with_max_len(1)
             .map(|(f, size)| {
-                let o = scan_file(f, &prefilters, &ctx);
+                let mut o = scan_file(f, &prefilters, &ctx);
+                let mine = std::mem::take(&mut o.rolled);
+                rolled
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .merge(mine);
                 bar.inc(*size);
                 o
             })
             .collect()
     });
+    let rolled = rolled
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     bar.finish_and_clear();
     phase.mark("read logs");
     // What the files turned out to be: the file scan, the sweep and the timeline go by content.
@@ -266,7 +277,14 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         .iter()
         .map(|f| (f.path.display().to_string(), f.kind))
         .collect();
-    let mut result = assemble(opts, plan, outcomes, threads, started, (prepared, web));
+    let mut result = assemble(
+        opts,
+        plan,
+        (outcomes, rolled),
+        threads,
+        started,
+        (prepared, web),
+    );
     phase.mark("assemble");
     let sweep = opts.selected(PIVOT);
     pool.install(|| post_process(&mut result, &text_files, &kinds, sweep));

@@ -383,6 +383,7 @@ fn scan_text_file(
         fold.finish(&mut findings);
     }
     rolled.take(&mut findings);
+    rolled.shrink_to_fit();
     findings.shrink_to_fit(); // held until every file is read
     o.findings = findings;
     o.rolled = rolled;
