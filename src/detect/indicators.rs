@@ -416,6 +416,40 @@ mod tests {
     }
 
     #[test]
+    fn address_sets_match_addresses_as_logged() {
+        let set: AddressSet = ["103.77.192.219", "2001:DB8::1", " 192.0.2.7 "]
+            .into_iter()
+            .collect();
+        assert_eq!(set.len(), 3);
+        for yes in [
+            "103.77.192.219",
+            " 103.77.192.219",
+            "::ffff:103.77.192.219",
+            "[2001:db8::1]",
+            "192.0.2.7",
+        ] {
+            assert!(set.holds(yes.as_bytes()), "{yes}");
+        }
+        // same first two octets (passes the bitmap), other address; longer; prefix; junk
+        for no in [
+            "103.77.192.21",
+            "103.77.192.2190",
+            "103.77.1.1",
+            "10.0.0.1",
+            "",
+            "-",
+            "1.2",
+            "\u{fffd}1.2.3.4",
+        ] {
+            assert!(!set.holds(no.as_bytes()), "{no}");
+        }
+        assert!(!AddressSet::default().holds(b"103.77.192.219"));
+        let mut both = INDICATORS.addresses();
+        both.extend(&set);
+        assert!(both.holds(b"192.0.2.7") && both.holds(b"5.2.69.14"));
+    }
+
+    #[test]
     fn public_and_private_addresses() {
         for ip in [
             "203.0.113.57",
