@@ -13,6 +13,21 @@ use trees::{iis_file, write};
 
 const SURVEY: &str = "GET /ecp/Current/exporttool/microsoft.exchange.ediscovery.exporttool.application &CorrelationID=<empty>;&cafeReqId=bba6f843-40a1-4875-b41d-12e53de85895; 443 -";
 
+/// Writes one IIS log (the default `#Fields`) under `root`'s W3SVC1 folder.
+fn write_iis(root: &Path, name: &str, lines: &[String]) {
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    write(
+        root,
+        &format!("inetpub/logs/LogFiles/W3SVC1/{name}"),
+        &iis_file(&refs),
+    );
+}
+
+/// Scans `root` with only the IIS web rules.
+fn scan_iis_web(root: &Path) -> harness::Scanned {
+    run_scan(&[root.to_str().unwrap(), "--checks", "iis-web"])
+}
+
 /// 12 zgrab surveys from three addresses, out of time order across two days' files; a browser
 /// fetching the same manifest (a look-alike that must stay quiet); a broken line in between.
 fn build(root: &Path) -> Vec<String> {
@@ -33,12 +48,7 @@ fn build(root: &Path) -> Vec<String> {
         .map(|i| survey("2021-03-02", i, "203.0.113.9"))
         .collect();
     for (name, lines) in [("u_ex210301.log", &day1), ("u_ex210302.log", &day2)] {
-        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-        write(
-            root,
-            &format!("inetpub/logs/LogFiles/W3SVC1/{name}"),
-            &iis_file(&refs),
-        );
+        write_iis(root, name, lines);
     }
     day1.into_iter().chain(day2).collect()
 }
@@ -47,7 +57,7 @@ fn build(root: &Path) -> Vec<String> {
 fn scanner_hits_past_the_first_few_are_rolled_up_with_every_line_listed() {
     let tree = tempfile::tempdir().unwrap();
     let lines = build(tree.path());
-    let s = run_scan(&[tree.path().to_str().unwrap(), "--checks", "iis-web"]);
+    let s = scan_iis_web(tree.path());
     let r = &s.report;
 
     // The five earliest stay findings, in time order, whatever order the lines were logged in.
@@ -146,13 +156,8 @@ fn a_rule_hit_no_more_than_it_keeps_writes_no_rolled_up_file() {
     let lines: Vec<String> = (0..3)
         .map(|i| format!("2021-03-01 10:0{i}:00 10.20.0.15 {SURVEY} 198.51.100.7 Mozilla/5.0+zgrab/0.x - 200 0 0 41"))
         .collect();
-    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-    write(
-        tree.path(),
-        "inetpub/logs/LogFiles/W3SVC1/u_ex210301.log",
-        &iis_file(&refs),
-    );
-    let s = run_scan(&[tree.path().to_str().unwrap(), "--checks", "iis-web"]);
+    write_iis(tree.path(), "u_ex210301.log", &lines);
+    let s = scan_iis_web(tree.path());
     assert_eq!(by_rule(&s.report, "web-scanner-version-survey").len(), 3);
     assert_eq!(s.report["rolled_up"].as_array().unwrap().len(), 0);
     assert!(!s.out.path().join("rolled-up.csv").exists());
@@ -237,13 +242,8 @@ fn webshell_probes_are_folded_even_when_the_file_rolls_up_scanner_hits_while_it_
             i % 60
         )
     }));
-    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-    write(
-        tree.path(),
-        "inetpub/logs/LogFiles/W3SVC1/u_ex210301.log",
-        &iis_file(&refs),
-    );
-    let s = run_scan(&[tree.path().to_str().unwrap(), "--checks", "iis-web"]);
+    write_iis(tree.path(), "u_ex210301.log", &lines);
+    let s = scan_iis_web(tree.path());
     let hunt = by_rule(&s.report, "iis-shell-hunting");
     assert_eq!(hunt.len(), 1, "the six probes folded into one finding");
     assert_eq!(hunt[0]["fields"]["requests"], "6");
@@ -272,13 +272,8 @@ fn mass_attempts_past_a_thousand_are_rolled_up_and_exploitation_never_is() {
         })
         .collect();
     lines.push("2021-03-03 05:00:00 10.20.0.15 POST /ecp/z.js &CorrelationID=<empty>; 443 - 203.0.113.9 ExchangeServicesClient/0.0.0.0 - 241 0 0 15".into());
-    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-    write(
-        tree.path(),
-        "inetpub/logs/LogFiles/W3SVC1/u_ex210303.log",
-        &iis_file(&refs),
-    );
-    let s = run_scan(&[tree.path().to_str().unwrap(), "--checks", "iis-web"]);
+    write_iis(tree.path(), "u_ex210303.log", &lines);
+    let s = scan_iis_web(tree.path());
     let r = &s.report;
     let hits = by_rule(r, "iis-proxylogon-ecp-short-js");
     let attempts = hits.iter().filter(|f| f["class"] == "attempt").count();

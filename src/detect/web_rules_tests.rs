@@ -1364,6 +1364,11 @@ fn version_survey_is_scanner_noise() {
     quiet(&iis(&shifted(&pos)), "web-scanner-version-survey");
 }
 
+/// A webshell probe (GET, answered 404) from another address.
+fn probe_from(ip: &str, stem: &str) -> String {
+    lf(ip, "443", "-", "GET", stem, "-", CHROME, 404)
+}
+
 #[test]
 fn shell_hunting_bursts_are_folded_per_address() {
     let mut out = Vec::new();
@@ -1389,26 +1394,8 @@ fn shell_hunting_bursts_are_folded_per_address() {
         }
     }
     // another address with too few probes to fold
-    out.extend(iis(&lf(
-        "198.51.100.7",
-        "443",
-        "-",
-        "GET",
-        "/aspnet_client/a.aspx",
-        "-",
-        CHROME,
-        404,
-    )));
-    out.extend(iis(&lf(
-        "198.51.100.7",
-        "443",
-        "-",
-        "GET",
-        "/aspnet_client/b.aspx",
-        "-",
-        CHROME,
-        404,
-    )));
+    out.extend(iis(&probe_from("198.51.100.7", "/aspnet_client/a.aspx")));
+    out.extend(iis(&probe_from("198.51.100.7", "/aspnet_client/b.aspx")));
     assert_eq!(out.len(), 10);
     fold_shell_hunting(&mut out, &RULES);
     assert_eq!(
@@ -1454,16 +1441,7 @@ fn shell_hunting_folds_as_the_file_is_read_like_at_its_end() {
         }
     }
     for i in 0..4u64 {
-        let line = lf(
-            "198.51.100.7",
-            "443",
-            "-",
-            "GET",
-            "/aspnet_client/a.aspx",
-            "-",
-            CHROME,
-            404,
-        );
+        let line = probe_from("198.51.100.7", "/aspnet_client/a.aspx");
         let mut f = iis(&line);
         f.iter_mut().for_each(|x| x.source.line = Some(1000 + i));
         all.extend(f);
