@@ -36,8 +36,7 @@ pub(super) fn assemble(
         totals.files += 1;
         totals.bytes += o.cov.bytes;
         totals.records += o.cov.records;
-        findings.extend(o.findings);
-        rolled.merge(o.rolled); // empty when the read joined it already
+        findings.extend(o.findings); // (its roll-up joined `rolled` as the file was done)
         for (h, src) in o.hosts {
             let rank = match src {
                 "HttpProxy ServerHostName" => 0,
