@@ -2,11 +2,14 @@
 # Memory under a flood: one IIS log of N requests (default 1,000,000, ~110 MB) from seven
 # addresses, either webshell probes (an internet-wide shell hunt: each address's probes are folded
 # into one shell-hunting finding as the file is read, src/detect/web_rules.rs HuntFold) or
-# ProxyLogon SSRF attempts to /ecp/<x>.js (mass exploitation: past the first 1,000 they are kept
+# ProxyLogon SSRF attempts to /ecp/<x>.js (mass exploitation: past the first 100 they are kept
 # as locators, src/model/rollup.rs). Peak memory should not grow with N beyond ~100 bytes per
-# rolled-up attempt.
+# rolled-up attempt. `hidden` is `attempts` plus, at the end, one successful SSRF (241) from one of
+# the seven addresses: the pivot sweep then turns that address's rolled-up attempts (a seventh of
+# N) back into findings, up to its cap of 10,000 (src/timeline/sweep.rs), and keeps the lines
+# sharing the intruder's user agent as timeline lines, up to 100,000.
 #
-#   bash bench/flood.sh [N] [probes|attempts] [FILES]
+#   bash bench/flood.sh [N] [probes|attempts|hidden] [FILES]
 #
 # FILES (default 1) spreads the N requests over that many logs, each under the per-file caps: the
 # caps must hold across files too (each file's roll-up joins one shared roll-up as it is done).
@@ -38,9 +41,13 @@ for k in range(files):
             name = "".join(random.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(random.randint(1, 3)))
             out.write(f"{t} 10.0.0.5 POST /ecp/{name}.js &CorrelationID=<empty>;&cafeReqId=0b6f2c1e-88a4-4d0b-9e3f-5a7d21c4e9ab; "
                       f"443 - 198.51.100.{i % 7} ExchangeServicesClient/0.0.0.0 - 500 0 0 15\r\n")
+    if kind == "hidden" and k == files - 1:
+        out.write("2021-03-05 00:00:00 10.0.0.5 POST /ecp/z.js &CorrelationID=<empty>;&cafeReqId=5d2a9c4e-17b3-4f60-8e21-c9a0b7d3e6f1; "
+                  "443 - 198.51.100.6 ExchangeServicesClient/0.0.0.0 - 241 0 0 15\r\n")
 PY
 cargo build --release -q --bin exhunt
 echo "$(du -h "$DIR/inetpub" | tail -1 | cut -f1) of IIS logs in $FILES file(s), $N $KIND"
 /usr/bin/time -q -f "exhunt: %e s wall, %M KB peak RSS" target/release/exhunt scan --logs "$DIR/inetpub" \
   --out "$DIR/out" -q --no-progress >/dev/null || true
+[ "$KIND" = hidden ] && python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["pivot"]; print("pivot sweep: restored", p["restored"], "capped", p["restore_capped"], "swept lines", p["lines_matched"], "left out", p["lines_dropped"])' "$DIR/out/report.json"
 echo "findings.csv rows: $(($(wc -l <"$DIR/out/findings.csv") - 1)), rolled-up.csv rows: $(($(wc -l <"$DIR/out/rolled-up.csv" 2>/dev/null || echo 1) - 1))"

@@ -253,31 +253,50 @@ fn webshell_probes_are_folded_even_when_the_file_rolls_up_scanner_hits_while_it_
     assert_eq!(rolled[0]["total"], 300);
 }
 
-/// Mass exploitation: 1,010 ProxyLogon SSRF attempts (`/ecp/<x>.js`), one of which got a session
-/// (241: exploitation). The earliest 1,000 attempts stay findings, the other ten are rows of
-/// `rolled-up.csv` with their lines, the exploitation stays a finding, and nothing is uncounted.
-#[test]
-fn mass_attempts_past_a_thousand_are_rolled_up_and_exploitation_never_is() {
-    let tree = tempfile::tempdir().unwrap();
-    let mut lines: Vec<String> = (0..1010u32)
+/// The rule's cap on attempts kept whole (`exhunt::model::rollup::KEEP_ATTEMPTS`).
+const KEEP_ATTEMPTS: usize = exhunt::model::rollup::KEEP_ATTEMPTS;
+
+/// `n` ProxyLogon SSRF attempts (`/ecp/<x>.js`, status 500) one second apart from 2021-03-03
+/// 00:00:00, from ten mass-exploitation addresses with `ua`; attempt `i` comes from `ip(i)`.
+fn ssrf_attempts(n: usize, ua: &str, ip: impl Fn(usize) -> String) -> Vec<String> {
+    (0..n)
         .map(|i| {
             format!(
-                "2021-03-03 {:02}:{:02}:{:02} 10.20.0.15 POST /ecp/y{}.js &CorrelationID=<empty>; 443 - 198.51.100.{} ExchangeServicesClient/0.0.0.0 - 500 0 0 15",
+                "2021-03-03 {:02}:{:02}:{:02} 10.20.0.15 POST /ecp/y{}.js &CorrelationID=<empty>; 443 - {} {ua} - 500 0 0 15",
                 i / 3600,
                 i / 60 % 60,
                 i % 60,
                 i % 10,
-                i % 5
+                ip(i)
             )
         })
-        .collect();
-    lines.push("2021-03-03 05:00:00 10.20.0.15 POST /ecp/z.js &CorrelationID=<empty>; 443 - 203.0.113.9 ExchangeServicesClient/0.0.0.0 - 241 0 0 15".into());
+        .collect()
+}
+
+/// The attacker's successful SSRF (241: exploitation) at 05:00, from `ip`.
+fn exploitation(ip: &str) -> String {
+    format!(
+        "2021-03-03 05:00:00 10.20.0.15 POST /ecp/z.js &CorrelationID=<empty>; 443 - {ip} ExchangeServicesClient/0.0.0.0 - 241 0 0 15"
+    )
+}
+
+/// Mass exploitation: ten attempts past the cap of ProxyLogon SSRF attempts, one of which got a
+/// session. The earliest attempts up to the cap stay findings, the other ten are rows of
+/// `rolled-up.csv` with their lines, the exploitation stays a finding, and nothing is uncounted.
+#[test]
+fn mass_attempts_past_the_cap_are_rolled_up_and_exploitation_never_is() {
+    let tree = tempfile::tempdir().unwrap();
+    let n = KEEP_ATTEMPTS + 10;
+    let mut lines = ssrf_attempts(n, "ExchangeServicesClient/0.0.0.0", |i| {
+        format!("198.51.100.{}", i % 5)
+    });
+    lines.push(exploitation("203.0.113.9"));
     write_iis(tree.path(), "u_ex210303.log", &lines);
     let s = scan_iis_web(tree.path());
     let r = &s.report;
     let hits = by_rule(r, "iis-proxylogon-ecp-short-js");
     let attempts = hits.iter().filter(|f| f["class"] == "attempt").count();
-    assert_eq!(attempts, 1000);
+    assert_eq!(attempts, KEEP_ATTEMPTS);
     assert!(
         hits.iter()
             .any(|f| f["class"] == "exploitation" && f["fields"]["c-ip"] == "203.0.113.9"),
@@ -288,15 +307,116 @@ fn mass_attempts_past_a_thousand_are_rolled_up_and_exploitation_never_is() {
     assert_eq!(rolled[0]["class"], "attempt");
     assert_eq!(
         (rolled[0]["total"].as_u64(), rolled[0]["kept"].as_u64()),
-        (Some(1010), Some(1000))
+        (Some(n as u64), Some(KEEP_ATTEMPTS as u64))
     );
     // The latest ten, in time order, with their text read back from the log.
     let csv = std::fs::read_to_string(s.out.path().join("rolled-up.csv")).unwrap();
     let rows: Vec<&str> = csv.lines().skip(1).collect();
     assert_eq!(rows.len(), 10);
-    assert!(rows[0].contains("2021-03-03T00:16:40"), "{}", rows[0]);
-    assert!(rows[9].contains(&lines[1009]), "{}", rows[9]);
+    assert!(rows[0].contains(&lines[KEEP_ATTEMPTS]), "{}", rows[0]);
+    assert!(rows[9].contains(&lines[n - 1]), "{}", rows[9]);
     let status = check(r, "iis-web");
-    assert_eq!(status["findings"], 1011);
+    assert_eq!(status["findings"], n + 1);
     assert_eq!(r["verdict"], "compromised");
+}
+
+/// The intruder hides among a flood: past the cap, every fifth attempt comes from the address
+/// that later got a session. The pivot sweep turns those rolled-up attempts back into findings;
+/// the flood's own attempts, which share the intruder's user agent but not the address, stay
+/// rolled up (they are in the timeline as swept lines). A cut line, whose address column is lost
+/// but whose text still holds the intruder's address, is counted as malformed and comes back too.
+#[test]
+fn the_intruders_rolled_up_attempts_become_findings_again() {
+    let tree = tempfile::tempdir().unwrap();
+    let n = KEEP_ATTEMPTS + 50;
+    let intruder = "203.0.113.9";
+    let mut lines = ssrf_attempts(n, "ExchangeServicesClient/0.0.0.0", |i| {
+        if i >= KEEP_ATTEMPTS && i % 5 == 0 {
+            intruder.to_string()
+        } else {
+            format!("198.51.100.{}", i % 5)
+        }
+    });
+    lines.push(format!(
+        "2021-03-03 04:59:59 10.20.0.15 POST /ecp/y.js &Correl {intruder}"
+    ));
+    lines.push(exploitation(intruder));
+    write_iis(tree.path(), "u_ex210303.log", &lines);
+    let s = run_scan(&[tree.path().to_str().unwrap(), "--checks", "iis-web,pivot"]);
+    let r = &s.report;
+    let from = |ip: &str| {
+        by_rule(r, "iis-proxylogon-ecp-short-js")
+            .into_iter()
+            .filter(|f| f["class"] == "attempt" && f["fields"]["c-ip"] == ip)
+            .map(|f| f["source"]["line"].as_u64().unwrap())
+            .collect::<Vec<u64>>()
+    };
+    // Line numbers: the IIS header takes four lines, so attempt i is line i + 5.
+    let expected: Vec<u64> = (KEEP_ATTEMPTS..n)
+        .filter(|i| i % 5 == 0)
+        .map(|i| i as u64 + 5)
+        .collect();
+    assert_eq!(from(intruder), expected);
+    let cut = by_rule(r, "iis-proxylogon-ecp-short-js")
+        .into_iter()
+        .filter(|f| f["source"]["line"] == n + 5)
+        .count();
+    assert_eq!(cut, 1, "the cut line is a finding again");
+    assert_eq!(r["pivot"]["restored"], expected.len() + 1);
+    assert!(
+        s.stdout.contains(&format!(
+            "{} rolled-up attempt(s) tied to the attacker by address, request id or path made findings again\n",
+            expected.len() + 1
+        )),
+        "{}",
+        s.stdout
+    );
+    let rolled = r["rolled_up"].as_array().unwrap();
+    assert_eq!(rolled.len(), 1);
+    let g = &rolled[0];
+    let rolled_n = (n - KEEP_ATTEMPTS - expected.len()) as u64;
+    assert_eq!(
+        (
+            g["total"].as_u64(),
+            g["kept"].as_u64(),
+            g["lines"].as_array().unwrap().len()
+        ),
+        (
+            Some(n as u64 + 1),
+            Some(n as u64 + 1 - rolled_n),
+            rolled_n as usize
+        )
+    );
+    assert!(
+        g["top_clients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["client"] != intruder),
+        "the roll-up's client tally follows: {g}"
+    );
+    let csv = std::fs::read_to_string(s.out.path().join("rolled-up.csv")).unwrap();
+    assert!(!csv.contains(intruder), "{csv}");
+    // Nothing counted twice, nothing lost; the cut line is counted as malformed.
+    assert_eq!(check(r, "iis-web")["findings"], n + 2);
+    let malformed: u64 = r["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["malformed"].as_u64().unwrap())
+        .sum();
+    assert_eq!(malformed, 1);
+    // The timeline holds the restored attempts as findings, not as swept lines.
+    let timeline = std::fs::read_to_string(s.out.path().join("timeline.csv")).unwrap();
+    let intruder_rows: Vec<&str> = timeline
+        .lines()
+        .filter(|l| l.contains(&format!(",{intruder},")))
+        .collect();
+    assert!(
+        intruder_rows
+            .iter()
+            .filter(|l| l.contains("/ecp/y"))
+            .all(|l| l.contains("iis-web/iis-proxylogon-ecp-short-js")),
+        "{intruder_rows:#?}"
+    );
 }

@@ -24,7 +24,7 @@ pub const KEEP: usize = 5;
 /// Findings of one attempt rule kept whole; the rest are rolled up. High enough that a server
 /// probed by ordinary scanning keeps every attempt a finding, low enough to bound memory under
 /// mass exploitation.
-pub const KEEP_ATTEMPTS: usize = 1000;
+pub const KEEP_ATTEMPTS: usize = 100;
 
 /// How many findings of a rule of this class stay whole (`0` for classes never rolled up).
 pub fn keep(class: Class) -> usize {
@@ -256,17 +256,7 @@ impl RollUps {
             let n_kept = in_order.len() as u64;
             if !g.lines.is_empty() {
                 g.lines.sort_by(|a, b| a.key().cmp(&b.key()));
-                let mut top: Vec<ClientCount> = g
-                    .clients
-                    .iter()
-                    .map(|(c, n)| ClientCount {
-                        client: c.to_string(),
-                        count: *n,
-                    })
-                    .collect();
-                top.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.client.cmp(&b.client)));
-                let clients = top.len() as u64;
-                top.truncate(TOP_CLIENTS);
+                let (clients, top) = top_clients(g.clients.iter().map(|(c, n)| (&**c, *n)));
                 let head = &in_order[0];
                 rolled.push(RollUp {
                     check,
@@ -288,6 +278,96 @@ impl RollUps {
         }
         (kept, rolled)
     }
+}
+
+/// How many distinct clients `counts` holds, and the [`TOP_CLIENTS`] most frequent of them.
+fn top_clients<'a>(counts: impl Iterator<Item = (&'a str, u64)>) -> (u64, Vec<ClientCount>) {
+    let mut top: Vec<ClientCount> = counts
+        .map(|(client, count)| ClientCount {
+            client: client.to_string(),
+            count,
+        })
+        .collect();
+    top.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.client.cmp(&b.client)));
+    let clients = top.len() as u64;
+    top.truncate(TOP_CLIENTS);
+    (clients, top)
+}
+
+/// The lines of every rolled-up hit, by file: what the pivot sweep asks before it runs the
+/// checks again on a line that carries an attacker's address (see [`restore`]). Eight bytes per
+/// rolled-up line.
+#[derive(Default)]
+pub struct RolledIndex {
+    lines: HashMap<Arc<str>, Vec<u64>>,
+}
+
+impl RolledIndex {
+    pub fn new(rolled: &[RollUp]) -> RolledIndex {
+        let mut lines: HashMap<Arc<str>, Vec<u64>> = HashMap::new();
+        for l in rolled.iter().flat_map(|r| &r.lines) {
+            lines.entry(l.path.clone()).or_default().push(l.line);
+        }
+        for v in lines.values_mut() {
+            v.sort_unstable();
+            v.dedup();
+        }
+        RolledIndex { lines }
+    }
+
+    /// Whether a hit at this line of this file was rolled up.
+    pub fn holds(&self, path: &str, line: u64) -> bool {
+        self.lines
+            .get(path)
+            .is_some_and(|v| v.binary_search(&line).is_ok())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+}
+
+/// Turns rolled-up hits back into findings: of `found` (findings the checks made again on
+/// rolled-up lines), those whose rule rolled up that very line. They leave their roll-up (its
+/// client tally follows; a roll-up left without lines goes) and are returned; the others (a
+/// rule whose hit on the line was kept whole anyway) are dropped.
+pub fn restore(rolled: &mut Vec<RollUp>, found: Vec<Finding>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut gone: Vec<Vec<bool>> = rolled.iter().map(|r| vec![false; r.lines.len()]).collect();
+    for f in found {
+        let Some(g) = rolled
+            .iter()
+            .position(|r| (r.check, r.rule, r.class) == (f.check, f.rule, f.class))
+        else {
+            continue;
+        };
+        let key = finding_key(&f);
+        if let Ok(i) = rolled[g].lines.binary_search_by(|l| l.key().cmp(&key))
+            && !gone[g][i]
+        {
+            gone[g][i] = true;
+            out.push(f);
+        }
+    }
+    for (r, gone) in rolled.iter_mut().zip(gone) {
+        let before = r.lines.len();
+        let mut i = 0;
+        r.lines.retain(|_| {
+            i += 1;
+            !gone[i - 1]
+        });
+        if r.lines.len() == before {
+            continue;
+        }
+        r.kept += (before - r.lines.len()) as u64;
+        let mut counts: HashMap<&str, u64> = HashMap::new();
+        for c in r.lines.iter().filter_map(|l| l.client.as_deref()) {
+            *counts.entry(c).or_default() += 1;
+        }
+        (r.clients, r.top_clients) = top_clients(counts.into_iter());
+    }
+    rolled.retain(|r| !r.lines.is_empty());
+    out
 }
 
 #[cfg(test)]
@@ -410,7 +490,7 @@ mod tests {
     }
 
     #[test]
-    fn attempts_keep_a_thousand_per_rule_and_class_apart_from_scanner_hits() {
+    fn attempts_keep_their_cap_per_rule_and_class_apart_from_scanner_hits() {
         // 1,200 attempts and 8 scanner hits of the same rule, out of time order, in three parts
         // read in reverse; exploitation is never rolled up.
         let mut all: Vec<Finding> = (0..1200)
@@ -456,8 +536,9 @@ mod tests {
         );
         let by_class = |c: Class| rolled.iter().find(|g| g.class == c).unwrap();
         let a = by_class(Class::Attempt);
-        assert_eq!((a.total, a.kept, a.rolled()), (1200, 1000, 200));
-        assert_eq!(a.lines.first().map(|l| l.line), Some(1000));
+        let k = KEEP_ATTEMPTS as u64;
+        assert_eq!((a.total, a.kept, a.rolled()), (1200, k, 1200 - k));
+        assert_eq!(a.lines.first().map(|l| l.line), Some(k));
         assert_eq!(
             (
                 by_class(Class::Scanner).total,
@@ -503,5 +584,70 @@ mod tests {
             20,
             "no text to read back: every one stays a finding"
         );
+    }
+
+    #[test]
+    fn restored_hits_leave_their_roll_up_and_its_client_tally() {
+        // Eight scanner hits (five kept; lines 5, 6 and 7 rolled up, 5 and 7 from the intruder)
+        // and seven attempts from the intruder, all kept (the attempt cap is far above seven).
+        let mut f: Vec<Finding> = (0..8)
+            .map(|i| {
+                let ip = if i % 2 == 1 {
+                    "203.0.113.9"
+                } else {
+                    "192.0.2.1"
+                };
+                hit("survey", Class::Scanner, i, "a.log", i as u64, ip)
+            })
+            .collect();
+        f.extend((0..7).map(|i| {
+            hit(
+                "ecp-js",
+                Class::Attempt,
+                i,
+                "b.log",
+                i as u64,
+                "203.0.113.9",
+            )
+        }));
+        let mut r = RollUps::default();
+        r.take(&mut f);
+        let (_, mut rolled) = r.finish();
+        assert_eq!(rolled.len(), 1);
+        let index = RolledIndex::new(&rolled);
+        assert!(index.holds("a.log", 5) && index.holds("a.log", 7));
+        assert!(!index.holds("a.log", 4) && !index.holds("b.log", 5) && !index.holds("c.log", 5));
+        let again = vec![
+            hit("survey", Class::Scanner, 5, "a.log", 5, "203.0.113.9"),
+            hit("survey", Class::Scanner, 7, "a.log", 7, "203.0.113.9"),
+            // The same line again: returned once.
+            hit("survey", Class::Scanner, 7, "a.log", 7, "203.0.113.9"),
+            // A hit kept whole, and another rule's hit on a rolled-up line: not rolled up, so
+            // not returned (they are findings already, or were never hits).
+            hit("survey", Class::Scanner, 1, "a.log", 1, "203.0.113.9"),
+            hit("shell", Class::Scanner, 5, "a.log", 5, "203.0.113.9"),
+        ];
+        let back = restore(&mut rolled, again);
+        let lines: Vec<u64> = back.iter().map(|f| f.source.line.unwrap()).collect();
+        assert_eq!(lines, [5, 7]);
+        let g = &rolled[0];
+        assert_eq!((g.total, g.kept, g.rolled()), (8, 7, 1));
+        assert_eq!(g.lines[0].line, 6);
+        assert_eq!(g.clients, 1);
+        assert_eq!(
+            g.top_clients,
+            [ClientCount {
+                client: "192.0.2.1".into(),
+                count: 1
+            }]
+        );
+        // The last rolled-up line back: the roll-up goes.
+        let back = restore(
+            &mut rolled,
+            vec![hit("survey", Class::Scanner, 6, "a.log", 6, "192.0.2.1")],
+        );
+        assert_eq!(back.len(), 1);
+        assert!(rolled.is_empty());
+        assert!(restore(&mut rolled, Vec::new()).is_empty());
     }
 }

@@ -135,6 +135,21 @@ fn attackers(s: &mut String, scan: &ScanResult, p: &Paint) {
             String::new()
         }
     );
+    if scan.pivot.restored + scan.pivot.restore_capped > 0 {
+        let _ = writeln!(
+            s,
+            "  {} rolled-up attempt(s) tied to the attacker by address, request id or path made findings again{}",
+            scan.pivot.restored,
+            if scan.pivot.restore_capped > 0 {
+                format!(
+                    " ({} more left in rolled-up.csv: over the cap)",
+                    scan.pivot.restore_capped
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
 }
 
 /// Renders the summary. `color` adds ANSI colours (never inside untrusted text).

@@ -159,14 +159,7 @@ pub(super) fn assemble(
     findings.retain(|f| opts.selected(f.check));
     rolled_up.retain(|r| opts.selected(r.check));
 
-    findings.sort_by(|a, b| {
-        (a.time, &a.source.path, a.source.line, a.source.record_id).cmp(&(
-            b.time,
-            &b.source.path,
-            b.source.line,
-            b.source.record_id,
-        ))
-    });
+    sort_findings(&mut findings);
     let mut checks: Vec<CheckStatus> = LOG_CHECKS
         .iter()
         .map(|c| match opts.selected(c.info().id) {
@@ -237,6 +230,18 @@ pub(super) fn assemble(
         elapsed_ms: 0,
         totals,
     }
+}
+
+/// Findings in report order: by time, then where their evidence is.
+pub(super) fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (a.time, &a.source.path, a.source.line, a.source.record_id).cmp(&(
+            b.time,
+            &b.source.path,
+            b.source.line,
+            b.source.record_id,
+        ))
+    });
 }
 
 fn not_selected(check: &'static str, title: &'static str, required: bool) -> CheckStatus {

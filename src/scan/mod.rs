@@ -4,13 +4,14 @@
 
 mod assemble;
 mod read;
+mod restore;
 
-use assemble::assemble;
+use assemble::{assemble, sort_findings};
 use read::{FileOutcome, Prefilters, scan_file};
 
 use crate::detect::webshells;
 use crate::detect::{self, Ctx, LOG_CHECKS};
-use crate::model::rollup::{RollUp, RollUps};
+use crate::model::rollup::{self, RollUp, RollUps};
 use crate::model::{CheckStatus, FileProblem, Finding, SourceCoverage, Timestamp, Verdict, Window};
 use crate::sources::discover::{self, Install};
 use crate::sources::{SourceFile, SourceKind};
@@ -286,8 +287,13 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         (prepared, web),
     );
     phase.mark("assemble");
-    let sweep = opts.selected(PIVOT);
-    pool.install(|| post_process(&mut result, &text_files, &kinds, sweep));
+    let (text_files, rolled_up) = if opts.selected(PIVOT) {
+        (&text_files[..], &result.rolled_up[..])
+    } else {
+        (&[][..], &[][..]) // no sweep: nothing to restore
+    };
+    let restorer = restore::Restorer::new(rolled_up, &prefilters, &ctx);
+    pool.install(|| post_process(&mut result, text_files, &kinds, &restorer));
     phase.mark("sweep and timeline");
     result.elapsed_ms = clock.elapsed().as_millis() as u64;
     Ok(result)
@@ -317,25 +323,30 @@ impl Phases {
 }
 
 /// Analysis over the findings of every check: the patch level each hit met, the builds seen, and
-/// the pivot sweep and timeline (one more pass over the text logs, only when findings give pivots).
+/// the pivot sweep and timeline (one more pass over `text_files`, only when findings give pivots;
+/// `--checks` without `pivot` gives none). The sweep turns the rolled-up attempts that carry a
+/// pivot back into findings.
 fn post_process(
     result: &mut ScanResult,
     text_files: &[SourceFile],
     kinds: &HashMap<String, SourceKind>,
-    sweep: bool,
+    restorer: &restore::Restorer<'_>,
 ) {
     detect::patch_level::annotate(&mut result.findings);
     result.build_assessment = detect::patch_level::assess(&result.builds_seen);
-    // The pivot sweep re-reads every text log: part of the default scan, and of a `--checks`
-    // scan only when `pivot` is listed.
-    let t = timeline::run(
-        &result.host,
-        &result.findings,
-        if sweep { text_files } else { &[] },
-        kinds,
-    );
+    let (pv, mut swept) = timeline::sweep_for(&result.findings, text_files, restorer.if_any());
+    let mut back = rollup::restore(&mut result.rolled_up, std::mem::take(&mut swept.restored));
+    let restored = back.len() as u64;
+    if !back.is_empty() {
+        detect::patch_level::annotate(&mut back);
+        result.findings.append(&mut back);
+        sort_findings(&mut result.findings);
+        result.verdict = crate::model::decide(&result.findings, &result.checks);
+    }
+    let t = timeline::build(&result.host, &result.findings, &pv, swept, kinds);
     result.timeline = t.events;
     result.pivot = t.pivot;
+    result.pivot.restored = restored;
     result.attacker_ips = t.ips;
 }
 

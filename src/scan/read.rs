@@ -91,7 +91,7 @@ impl Prefilters {
         &self.by_kind[&kind]
     }
 
-    fn checks_for(&self, kind: SourceKind) -> &[&'static dyn Check] {
+    pub(super) fn checks_for(&self, kind: SourceKind) -> &[&'static dyn Check] {
         self.checks.get(&kind).map_or(&[], Vec::as_slice)
     }
 }

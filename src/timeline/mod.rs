@@ -1,7 +1,8 @@
 //! One UTC timeline of the attack, and who did it. Runs after the checks, over their findings:
 //!
 //! 1. pivot values are taken from findings that show an attacker at work ([`pivot`]);
-//! 2. every text log is swept once more for lines carrying them ([`sweep`]);
+//! 2. every text log is swept once more for lines carrying them ([`sweep`]); a rolled-up attempt
+//!    among them becomes a finding again;
 //! 3. findings (log records, EVTX events, and one event per file time of a file finding) and swept
 //!    lines become [`TimelineEvent`]s in Timesketch's shape, sorted by time;
 //! 4. each pivot IP gets a summary ([`pivot::IpSummary`]).
@@ -125,6 +126,10 @@ pub struct PivotReport {
     pub lines_matched: u64,
     /// Matched lines left out of the timeline (over the cap, or without a time).
     pub lines_dropped: u64,
+    /// Rolled-up attempts that carried a pivot and became findings again.
+    pub restored: u64,
+    /// Rolled-up attempts that carried a pivot but stayed rolled up (over the cap).
+    pub restore_capped: u64,
     pub timeline_events: u64,
     /// Findings without a time, which the timeline cannot hold.
     pub findings_without_time: u64,
@@ -227,27 +232,38 @@ fn finding_events(
     }]
 }
 
-/// Builds the timeline of a scan: pivots from `findings`, a sweep of `text_files` (on the current
-/// rayon pool), and per-IP summaries. `kinds` maps each read file's path to its source kind.
-pub fn run(
-    host: &str,
+/// Steps 1 and 2: the pivots of `findings`, and the sweep of `text_files` for them (on the
+/// current rayon pool). Rolled-up lines that carry a pivot go to `restore` (see
+/// [`sweep::Restore`]); the findings it makes come back in [`sweep::Swept::restored`].
+pub fn sweep_for(
     findings: &[Finding],
     text_files: &[SourceFile],
-    kinds: &HashMap<String, SourceKind>,
-) -> Outcome {
+    restore: Option<&dyn sweep::Restore>,
+) -> (Pivots, sweep::Swept) {
     let pv = Pivots::from_findings(findings);
-    // The sweep first, the findings' events after it: the sweep's read buffers and the events
-    // are then never held at once (the events grow with the findings; this was the scan's peak).
     let skip: HashSet<(&str, u64)> = findings
         .iter()
         .filter_map(|f| f.source.line.map(|l| (f.source.path.as_str(), l)))
         .collect();
-    let swept = if pv.is_empty() {
+    let swept = if pv.is_empty() || text_files.is_empty() {
         sweep::Swept::default()
     } else {
-        sweep::sweep(text_files, &pv, &skip)
+        sweep::sweep(text_files, &pv, &skip, restore)
     };
-    drop(skip);
+    (pv, swept)
+}
+
+/// Steps 3 and 4: the timeline of a scan from its `findings` and what the sweep for `pv` found,
+/// and the per-IP summaries. `kinds` maps each read file's path to its source kind.
+pub fn build(
+    host: &str,
+    findings: &[Finding],
+    pv: &Pivots,
+    swept: sweep::Swept,
+    kinds: &HashMap<String, SourceKind>,
+) -> Outcome {
+    // The findings' events are built after the sweep: the sweep's read buffers and the events
+    // are then never held at once (the events grow with the findings; this was the scan's peak).
     let mut events: Vec<TimelineEvent> = Vec::with_capacity(findings.len() + swept.events.len());
     let mut without_time = 0;
     for f in findings {
@@ -280,6 +296,8 @@ pub fn run(
             files_swept: swept.files,
             lines_matched: swept.matched,
             lines_dropped: swept.dropped,
+            restored: 0, // counted by the scan, which turns them back into findings
+            restore_capped: swept.restore_capped,
             timeline_events: events.len() as u64,
             findings_without_time: without_time,
             problems: swept.problems,

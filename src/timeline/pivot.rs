@@ -217,6 +217,13 @@ impl Pivots {
     }
 }
 
+/// Whether [`Pivots::reasons`] tie a line to the attacker on their own: an address, a request id
+/// or a path. A user agent alone does not: the mass exploitation of 2021 sent the same few
+/// (`ExchangeServicesClient/0.0.0.0`, `python-requests/…`) from thousands of addresses.
+pub fn names_the_attacker(reasons: &[String]) -> bool {
+    reasons.iter().any(|r| !r.starts_with("user-agent="))
+}
+
 /// `needle` in `hay` with no letter, digit or dot on either side (so `203.0.113.5` is not found
 /// in `203.0.113.57`).
 pub fn contains_token(hay: &str, needle: &str) -> bool {

@@ -1,10 +1,16 @@
 //! The pivot sweep: one extra pass over the text logs (HttpProxy, IIS, ECP, OAB generator) with a
 //! prefilter built from the pivot values, keeping every line whose parsed fields (not merely its
 //! text) carry one of them. Runs only when findings gave pivots.
+//!
+//! A line that names the attacker (by address, request id or path) and whose hit was rolled up
+//! (mass attempts past the cap, see [`crate::model::rollup`]) is handed to [`Restore`]: the checks
+//! run on it again and it becomes a finding once more, so the intruder's own attempts are not
+//! buried among a flood's.
 
 use super::TimelineEvent;
-use super::pivot::{Pivots, Req};
-use crate::model::{FileProblem, Timestamp};
+use super::pivot::{Pivots, Req, names_the_attacker};
+use crate::detect::{At, Record};
+use crate::model::{FileProblem, Finding, Timestamp};
 use crate::sources::{SourceFile, SourceKind, ecp, httpproxy, lines, open_read_only, w3c};
 use rayon::prelude::*;
 use std::collections::HashSet;
@@ -13,6 +19,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// At most this many swept lines are kept (a pivot IP that is a load balancer would otherwise pull
 /// in the whole log); the rest are counted.
 pub const MAX_SWEPT: u64 = 100_000;
+
+/// At most this many rolled-up lines are turned back into findings (an attacker's address that
+/// made a million attempts would otherwise bring the flood back into memory); the rest stay
+/// rolled up, and are swept lines of the timeline like any other.
+pub const MAX_RESTORED: u64 = 10_000;
+
+/// Turns rolled-up lines back into findings (implemented by the scan, which knows the checks).
+pub trait Restore: Sync {
+    /// Whether a hit on this line was rolled up.
+    fn rolled(&self, path: &str, line: u64) -> bool;
+    /// The findings the checks make of this record.
+    fn findings(&self, f: &SourceFile, rec: &Record<'_>, at: &At<'_>) -> Vec<Finding>;
+}
 
 /// The kinds the sweep reads.
 pub fn reads(kind: SourceKind) -> bool {
@@ -36,11 +55,20 @@ pub struct Swept {
     /// Matched lines not kept: over [`MAX_SWEPT`], or without a readable time.
     pub dropped: u64,
     pub problems: Vec<FileProblem>,
+    /// Findings the checks made again on rolled-up lines that carry a pivot (see [`Restore`]).
+    pub restored: Vec<Finding>,
+    /// Rolled-up lines carrying a pivot left rolled up: over [`MAX_RESTORED`].
+    pub restore_capped: u64,
 }
 
 /// Sweeps `files` (in parallel, on the current rayon pool). Lines at `skip` (path, line) are
-/// already findings and are left out.
-pub fn sweep(files: &[SourceFile], pv: &Pivots, skip: &HashSet<(&str, u64)>) -> Swept {
+/// already findings and are left out; rolled-up lines go to `restore`.
+pub fn sweep(
+    files: &[SourceFile],
+    pv: &Pivots,
+    skip: &HashSet<(&str, u64)>,
+    restore: Option<&dyn Restore>,
+) -> Swept {
     let (ci, exact) = pv.literals();
     if ci.is_empty() && exact.is_empty() {
         return Swept::default();
@@ -50,7 +78,7 @@ pub fn sweep(files: &[SourceFile], pv: &Pivots, skip: &HashSet<(&str, u64)>) -> 
     let plain = lines::Prefilter::with_exact(&ci, &exact);
     exact.push("DateTime,RequestId,"); // HttpProxy's repeated plain header line
     let with_header = lines::Prefilter::with_exact(&ci, &exact);
-    let kept = AtomicU64::new(0);
+    let budget = Budget::default();
     let parts: Vec<Swept> = files
         .par_iter()
         .with_max_len(1) // one job per file (see scan::run)
@@ -61,7 +89,7 @@ pub fn sweep(files: &[SourceFile], pv: &Pivots, skip: &HashSet<(&str, u64)>) -> 
             } else {
                 &plain
             };
-            sweep_file(f, pre, pv, skip, &kept)
+            sweep_file(f, pre, (pv, skip, restore), &budget)
         })
         .collect();
     let mut out = Swept::default();
@@ -71,16 +99,24 @@ pub fn sweep(files: &[SourceFile], pv: &Pivots, skip: &HashSet<(&str, u64)>) -> 
         out.dropped += p.dropped;
         out.events.extend(p.events);
         out.problems.extend(p.problems);
+        out.restored.extend(p.restored);
+        out.restore_capped += p.restore_capped;
     }
     out
+}
+
+/// What the sweep may still keep, shared by the files swept at once.
+#[derive(Default)]
+struct Budget {
+    events: AtomicU64,
+    restored: AtomicU64,
 }
 
 fn sweep_file(
     f: &SourceFile,
     pre: &lines::Prefilter,
-    pv: &Pivots,
-    skip: &HashSet<(&str, u64)>,
-    kept: &AtomicU64,
+    (pv, skip, restore): (&Pivots, &HashSet<(&str, u64)>, Option<&dyn Restore>),
+    budget: &Budget,
 ) -> Swept {
     let path = f.path.display().to_string();
     let mut out = Swept {
@@ -112,15 +148,42 @@ fn sweep_file(
             }
             return;
         }
-        if text.is_empty() || text[0] == b'#' || skip.contains(&(path.as_str(), line.number)) {
+        if text.is_empty() || text[0] == b'#' {
             return;
         }
+        let rolled = restore.filter(|r| r.rolled(&path, line.number));
+        let is_finding = skip.contains(&(path.as_str(), line.number));
+        if is_finding && rolled.is_none() {
+            return;
+        }
+        let at = At {
+            path: &path,
+            line: Some(line.number),
+            offset: Some(line.offset),
+            record_id: None,
+            raw: text,
+            protocol: f.protocol.as_deref(),
+        };
         let raw = String::from_utf8_lossy(text);
-        let req = match f.kind {
+        let mut reasons = Vec::new();
+        // Why the parsed request belongs to the attacker; the checks run again only on a
+        // rolled-up line that names the attacker by more than a user agent.
+        let mut again = |rec: &Record<'_>, req: &Req| {
+            reasons = pv.reasons(req, &raw);
+            match rolled {
+                Some(r) if names_the_attacker(&reasons) => r.findings(f, rec, &at),
+                _ => Vec::new(),
+            }
+        };
+        let (req, found) = match f.kind {
             SourceKind::HttpProxy => {
                 let h = hp_header.get_or_insert_with(httpproxy::Header::default_2016);
                 match httpproxy::Record::parse(h, text) {
-                    Some(r) => hp_req(&r),
+                    Some(r) => {
+                        let req = hp_req(&r);
+                        let found = again(&Record::HttpProxy(&r), &req);
+                        (req, found)
+                    }
                     None => return,
                 }
             }
@@ -130,27 +193,46 @@ fn sweep_file(
                 if rec.stem().is_empty() {
                     return; // too cut to be a request
                 }
-                iis_req(&rec)
+                let req = iis_req(&rec);
+                let found = again(&Record::Iis(&rec), &req);
+                (req, found)
             }
             SourceKind::EcpServer => match ecp::parse_line(text) {
-                Some(r) => Req {
-                    time: r.time,
-                    url: r.get("S:URL").map(str::to_string),
-                    request_id: r
-                        .get("S:REQID")
-                        .filter(|v| !v.is_empty())
-                        .map(str::to_string),
-                    ..Default::default()
-                },
+                Some(r) => {
+                    let req = Req {
+                        time: r.time,
+                        url: r.get("S:URL").map(str::to_string),
+                        request_id: r
+                            .get("S:REQID")
+                            .filter(|v| !v.is_empty())
+                            .map(str::to_string),
+                        ..Default::default()
+                    };
+                    let found = again(&Record::Ecp(&r), &req);
+                    (req, found)
+                }
                 None => return,
             },
-            _ => Req {
-                time: Timestamp::parse_leading(text),
-                ..Default::default()
-            },
+            _ => {
+                let req = Req {
+                    time: Timestamp::parse_leading(text),
+                    ..Default::default()
+                };
+                let found = again(&Record::TextLine(text), &req);
+                (req, found)
+            }
         };
-        let reasons = pv.reasons(&req, &raw);
         if reasons.is_empty() {
+            return;
+        }
+        if !found.is_empty() {
+            if budget.restored.fetch_add(1, Ordering::Relaxed) < MAX_RESTORED {
+                out.restored.extend(found);
+                return;
+            }
+            out.restore_capped += 1;
+        }
+        if is_finding {
             return;
         }
         out.matched += 1;
@@ -158,7 +240,7 @@ fn sweep_file(
             out.dropped += 1;
             return;
         };
-        if kept.fetch_add(1, Ordering::Relaxed) >= MAX_SWEPT {
+        if budget.events.fetch_add(1, Ordering::Relaxed) >= MAX_SWEPT {
             out.dropped += 1;
             return;
         }
