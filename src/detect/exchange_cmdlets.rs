@@ -80,7 +80,7 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
     t.rows()
         .map(|r| {
             let bad =
-                |what: &str| -> ! { panic!("exchange_cmdlets.tsv row {}: bad {what}", r.line) };
+                |what: &str| -> ! { panic!("exchange_cmdlets.tsv line {}: bad {what}", r.line) };
             let scope = match r.get("scope") {
                 "params" => Scope::Params,
                 "all" => Scope::All,

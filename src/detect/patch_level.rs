@@ -107,7 +107,7 @@ static ROWS: LazyLock<Vec<Row>> = LazyLock::new(|| {
         .map(|r| {
             let build = |s: &str| {
                 Build::parse(s)
-                    .unwrap_or_else(|| panic!("builds.tsv row {}: bad build {s}", r.line))
+                    .unwrap_or_else(|| panic!("builds.tsv line {}: bad build {s}", r.line))
             };
             Row {
                 version: r.get("version"),

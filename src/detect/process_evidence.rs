@@ -94,7 +94,7 @@ static CHILDREN: LazyLock<Vec<(&'static str, &'static str)>> = LazyLock::new(|| 
                     cat,
                     "shell" | "recon" | "lolbin" | "persistence" | "dump" | "staging" | "benign"
                 ),
-                "process_children.tsv row {}: bad category {cat}",
+                "process_children.tsv line {}: bad category {cat}",
                 r.line
             );
             (r.get("image"), cat)
@@ -117,7 +117,7 @@ static CMD_RULES: LazyLock<Vec<CmdRule>> = LazyLock::new(|| {
     t.rows()
         .map(|r| {
             let bad =
-                |what: &str| -> ! { panic!("process_cmdlines.tsv row {}: bad {what}", r.line) };
+                |what: &str| -> ! { panic!("process_cmdlines.tsv line {}: bad {what}", r.line) };
             CmdRule {
                 id: r.get("rule"),
                 pattern: Regex::new(&format!("(?i){}", r.get("pattern")))

@@ -7,7 +7,8 @@ use crate::model::{Class, Severity};
 /// A parsed table.
 pub struct Table {
     columns: Vec<&'static str>,
-    rows: Vec<Vec<&'static str>>,
+    /// Each row with its 1-based line number in the table file.
+    rows: Vec<(usize, Vec<&'static str>)>,
 }
 
 /// One row, read by column name.
@@ -24,7 +25,7 @@ impl Table {
     pub fn parse(name: &str, text: &'static str) -> Table {
         let mut columns = None;
         let mut rows = Vec::new();
-        for line in text.lines() {
+        for (n, line) in text.lines().enumerate() {
             if line.starts_with('#') || line.trim().is_empty() {
                 continue;
             }
@@ -38,7 +39,7 @@ impl Table {
                         cells.len(),
                         c.len()
                     );
-                    rows.push(cells);
+                    rows.push((n + 1, cells));
                 }
             }
         }
@@ -49,10 +50,10 @@ impl Table {
     }
 
     pub fn rows(&self) -> impl Iterator<Item = Row<'_>> {
-        self.rows.iter().enumerate().map(|(i, cells)| Row {
+        self.rows.iter().map(|(line, cells)| Row {
             table: self,
             cells,
-            line: i + 1,
+            line: *line,
         })
     }
 }
@@ -113,6 +114,11 @@ mod tests {
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].get("class"), "context");
         assert_eq!(rows[1].get("class"), "");
+        assert_eq!(
+            (rows[0].line, rows[1].line),
+            (4, 5),
+            "lines of the file, not row numbers"
+        );
         assert_eq!(
             parse_class("post-exploitation"),
             Some(Class::PostExploitation)
