@@ -323,7 +323,7 @@ fn mass_attempts_past_the_cap_are_rolled_up_and_exploitation_never_is() {
 /// The intruder hides among a flood: past the cap, every fifth attempt comes from the address
 /// that later got a session. The pivot sweep turns those rolled-up attempts back into findings;
 /// the flood's own attempts, which share the intruder's user agent but not the address, stay
-/// rolled up (they are in the timeline as swept lines). A cut line, whose address column is lost
+/// rolled up and out of the timeline (counted). A cut line, whose address column is lost
 /// but whose text still holds the intruder's address, is counted as malformed and comes back too.
 #[test]
 fn the_intruders_rolled_up_attempts_become_findings_again() {
@@ -397,6 +397,18 @@ fn the_intruders_rolled_up_attempts_become_findings_again() {
     );
     let csv = std::fs::read_to_string(s.out.path().join("rolled-up.csv")).unwrap();
     assert!(!csv.contains(intruder), "{csv}");
+    assert_eq!(r["pivot"]["rolled_user_agent_only"], rolled_n);
+    assert_eq!(
+        r["pivot"]["lines_matched"], 0,
+        "no rolled-up line is a swept line"
+    );
+    assert!(
+        s.stdout.contains(&format!(
+            "{rolled_n} rolled-up hit(s) share only the attacker's user agent"
+        )),
+        "{}",
+        s.stdout
+    );
     // Nothing counted twice, nothing lost; the cut line is counted as malformed.
     assert_eq!(check(r, "iis-web")["findings"], n + 2);
     let malformed: u64 = r["coverage"]

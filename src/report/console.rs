@@ -135,19 +135,27 @@ fn attackers(s: &mut String, scan: &ScanResult, p: &Paint) {
             String::new()
         }
     );
-    if scan.pivot.restored + scan.pivot.restore_capped > 0 {
+    let pv = &scan.pivot;
+    if pv.restored + pv.restore_capped > 0 {
         let _ = writeln!(
             s,
             "  {} rolled-up attempt(s) tied to the attacker by address, request id or path made findings again{}",
-            scan.pivot.restored,
-            if scan.pivot.restore_capped > 0 {
+            pv.restored,
+            if pv.restore_capped > 0 {
                 format!(
                     " ({} more left in rolled-up.csv: over the cap)",
-                    scan.pivot.restore_capped
+                    pv.restore_capped
                 )
             } else {
                 String::new()
             }
+        );
+    }
+    if pv.rolled_user_agent_only > 0 {
+        let _ = writeln!(
+            s,
+            "  {} rolled-up hit(s) share only the attacker's user agent: left in rolled-up.csv, not in the timeline",
+            pv.rolled_user_agent_only
         );
     }
 }

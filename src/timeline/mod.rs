@@ -128,8 +128,10 @@ pub struct PivotReport {
     pub lines_dropped: u64,
     /// Rolled-up attempts that carried a pivot and became findings again.
     pub restored: u64,
-    /// Rolled-up attempts that carried a pivot but stayed rolled up (over the cap).
+    /// Rolled-up attempts naming the attacker that stayed rolled up (over the cap).
     pub restore_capped: u64,
+    /// Rolled-up hits carrying only a pivot user agent: left rolled up, not in the timeline.
+    pub rolled_user_agent_only: u64,
     pub timeline_events: u64,
     /// Findings without a time, which the timeline cannot hold.
     pub findings_without_time: u64,
@@ -264,7 +266,13 @@ pub fn build(
 ) -> Outcome {
     // The findings' events are built after the sweep: the sweep's read buffers and the events
     // are then never held at once (the events grow with the findings; this was the scan's peak).
-    let mut events: Vec<TimelineEvent> = Vec::with_capacity(findings.len() + swept.events.len());
+    // The swept lines' vector grows to hold the findings' events too: up to 100,000 swept lines
+    // are never held twice.
+    let mut events: Vec<TimelineEvent> = swept.events;
+    for e in &mut events {
+        e.host = host.to_string();
+    }
+    events.reserve_exact(findings.len());
     let mut without_time = 0;
     for f in findings {
         let e = finding_events(host, f, kinds);
@@ -273,10 +281,6 @@ pub fn build(
         }
         events.extend(e);
     }
-    events.extend(swept.events.into_iter().map(|mut e| {
-        e.host = host.to_string();
-        e
-    }));
     events.sort_by(|a, b| {
         (a.datetime, &a.source_file, a.line, a.record_id, &a.rule_id).cmp(&(
             b.datetime,
@@ -298,6 +302,7 @@ pub fn build(
             lines_dropped: swept.dropped,
             restored: 0, // counted by the scan, which turns them back into findings
             restore_capped: swept.restore_capped,
+            rolled_user_agent_only: swept.rolled_user_agent_only,
             timeline_events: events.len() as u64,
             findings_without_time: without_time,
             problems: swept.problems,

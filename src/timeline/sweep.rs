@@ -5,7 +5,8 @@
 //! A line that names the attacker (by address, request id or path) and whose hit was rolled up
 //! (mass attempts past the cap, see [`crate::model::rollup`]) is handed to [`Restore`]: the checks
 //! run on it again and it becomes a finding once more, so the intruder's own attempts are not
-//! buried among a flood's.
+//! buried among a flood's. Other rolled-up lines are not swept lines: they stay in
+//! `rolled-up.csv`, counted.
 
 use super::TimelineEvent;
 use super::pivot::{Pivots, Req, names_the_attacker};
@@ -22,7 +23,7 @@ pub const MAX_SWEPT: u64 = 100_000;
 
 /// At most this many rolled-up lines are turned back into findings (an attacker's address that
 /// made a million attempts would otherwise bring the flood back into memory); the rest stay
-/// rolled up, and are swept lines of the timeline like any other.
+/// rolled up.
 pub const MAX_RESTORED: u64 = 10_000;
 
 /// Turns rolled-up lines back into findings (implemented by the scan, which knows the checks).
@@ -57,8 +58,10 @@ pub struct Swept {
     pub problems: Vec<FileProblem>,
     /// Findings the checks made again on rolled-up lines that carry a pivot (see [`Restore`]).
     pub restored: Vec<Finding>,
-    /// Rolled-up lines carrying a pivot left rolled up: over [`MAX_RESTORED`].
+    /// Rolled-up lines naming the attacker left rolled up: over [`MAX_RESTORED`].
     pub restore_capped: u64,
+    /// Rolled-up lines carrying a pivot user agent and no other pivot, left rolled up.
+    pub rolled_user_agent_only: u64,
 }
 
 /// Sweeps `files` (in parallel, on the current rayon pool). Lines at `skip` (path, line) are
@@ -101,6 +104,7 @@ pub fn sweep(
         out.problems.extend(p.problems);
         out.restored.extend(p.restored);
         out.restore_capped += p.restore_capped;
+        out.rolled_user_agent_only += p.rolled_user_agent_only;
     }
     out
 }
@@ -225,12 +229,18 @@ fn sweep_file(
         if reasons.is_empty() {
             return;
         }
-        if !found.is_empty() {
-            if budget.restored.fetch_add(1, Ordering::Relaxed) < MAX_RESTORED {
+        if rolled.is_some() {
+            // A rolled-up hit joins the timeline only as a finding again. One that carries no
+            // more than a pivot user agent is the flood's as much as the intruder's, and past
+            // the cap the intruder's own flood stays rolled up: both stay in rolled-up.csv.
+            if found.is_empty() {
+                out.rolled_user_agent_only += 1;
+            } else if budget.restored.fetch_add(1, Ordering::Relaxed) < MAX_RESTORED {
                 out.restored.extend(found);
-                return;
+            } else {
+                out.restore_capped += 1;
             }
-            out.restore_capped += 1;
+            return;
         }
         if is_finding {
             return;
