@@ -58,8 +58,10 @@ use std::time::Instant;
 
 const EX: &str = "Program Files/Microsoft/Exchange Server/V15";
 const EX_WIN: &str = "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\";
-const HP_FIELDS: &str = "DateTime,RequestId,MajorVersion,MinorVersion,BuildVersion,RevisionVersion,ClientRequestId,Protocol,UrlHost,UrlStem,ProtocolAction,AuthenticationType,IsAuthenticated,AuthenticatedUser,Organization,AnchorMailbox,UserAgent,ClientIpAddress,ServerHostName,HttpStatus,BackEndStatus,ErrorCode,Method,ProxyAction,TargetServer,TargetServerVersion,RoutingType,RoutingHint,BackEndCookie,ServerLocatorHost,ServerLocatorLatency,RequestBytes,ResponseBytes,TargetOutstandingRequests,AuthModulePerfContext,HttpPipelineLatency,CalculateTargetBackEndLatency,GlsLatencyBreakup,TotalGlsLatency,AccountForestLatencyBreakup,TotalAccountForestLatency,ResourceForestLatencyBreakup,TotalResourceForestLatency,ADLatency,SharedCacheLatencyBreakup,TotalSharedCacheLatency,ActivityContextLifeTime,ModuleToHandlerSwitchingLatency,ClientReqStreamLatency,BackendReqInitLatency,BackendReqStreamLatency,BackendProcessingLatency,BackendRespInitLatency,BackendRespStreamLatency,ClientRespStreamLatency,KerberosAuthHeaderLatency,HandlerCompletionLatency,RequestHandlerLatency,HandlerToModuleSwitchingLatency,ProxyTime,CoreLatency,RoutingLatency,HttpProxyOverhead,TotalRequestTime,RouteRefresherLatency,UrlQuery,BackEndGenericInfo,GenericInfo,GenericErrors,EdgeTraceId,DatabaseGuid,UserADObjectGuid,PartitionEndpointLookupLatency,RoutingStatus";
-const IIS_FIELDS: &str = "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken";
+/// The 2016/2019 HttpProxy column list: the one exhunt assumes for a file without a header.
+const HP_FIELDS: &str = exhunt::sources::httpproxy::DEFAULT_FIELDS;
+/// IIS's default `#Fields` (Exchange servers keep it).
+const IIS_FIELDS: &str = exhunt::sources::w3c::DEFAULT_FIELDS;
 /// Exchange 2016 CU18 (15.1.2106.2): vulnerable, pre-March-2021 SU. `#Version:` matches the build columns.
 const HP_VERSION: &str = "15.01.2106.002";
 const BUILD: &str = "15,1,2106,2";
