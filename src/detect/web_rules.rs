@@ -15,13 +15,18 @@ use crate::model::{Class, Evidence, Finding, Severity, Timestamp};
 use crate::sources::SourceKind;
 use crate::sources::httpproxy::{Col, Record as Hp};
 use crate::sources::w3c::{self, F, W3cRecord};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind, Span, packed};
 use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
+
+thread_local! {
+    /// A candidate line in lower case, for [`Matcher::candidates`] (one buffer per thread).
+    static LOWER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
 /// The embedded rule table.
 pub const WEB_RULES_TOML: &str = include_str!("../../rules/web.toml");
@@ -189,8 +194,17 @@ pub struct Hunt {
 }
 
 /// Literal → rules, for one source.
+#[derive(Clone)]
 struct Matcher {
+    /// The literals in lower case, searched with Teddy (SIMD) in a lower-cased copy of the line:
+    /// aho-corasick builds no SIMD prefilter for an automaton that ignores case. `None` where
+    /// Teddy is not available (no SSSE3).
+    teddy: Option<packed::Searcher>,
+    /// The same literals ignoring case, all matches walked byte by byte: the fallback.
     ac: AhoCorasick,
+    /// Per pattern: the other patterns that are a prefix of it, ignoring case (see
+    /// [`Matcher::candidates`]).
+    prefixes: Vec<Vec<usize>>,
     /// Per pattern: the rules it selects.
     rules_of: Vec<Vec<usize>>,
     /// Every literal, for the scan prefilter.
@@ -399,9 +413,21 @@ impl Matcher {
                 }
             }
         }
-        // Run over every candidate line (short): a DFA walked byte by byte, without the
-        // rare-byte prefilter (its bytes are everywhere in URLs). Still ~10 % of a default scan
-        // (BENCHMARKS.md): handing it the prefilter's hits would remove this second search.
+        let lower: Vec<String> = literals.iter().map(|l| l.to_ascii_lowercase()).collect();
+        let teddy = packed::Config::new()
+            .match_kind(packed::MatchKind::LeftmostLongest)
+            .builder()
+            .extend(&lower)
+            .build();
+        let prefixes = (0..lower.len())
+            .map(|i| {
+                (0..lower.len())
+                    .filter(|&j| j != i && lower[i].starts_with(&lower[j]))
+                    .collect()
+            })
+            .collect();
+        // The fallback: a DFA walked byte by byte, without the rare-byte prefilter (its bytes
+        // are everywhere in URLs).
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
@@ -410,7 +436,9 @@ impl Matcher {
             .build(&literals)
             .map_err(|e| format!("literals: {e}"))?;
         Ok(Matcher {
+            teddy,
             ac,
+            prefixes,
             rules_of,
             literals,
             by_address,
@@ -427,12 +455,34 @@ impl Matcher {
                 f[r] = true;
             }
         }
-        for m in self.ac.find_overlapping_iter(raw) {
+        let mut select = |p: usize| {
             let f = flags.get_or_insert_with(|| vec![false; n]);
-            for &r in &self.rules_of[m.pattern().as_usize()] {
+            for &r in &self.rules_of[p] {
                 f[r] = true;
             }
-        }
+        };
+        let Some(teddy) = &self.teddy else {
+            for m in self.ac.find_overlapping_iter(raw) {
+                select(m.pattern().as_usize());
+            }
+            return flags;
+        };
+        // Every literal that occurs, without an overlapping search: from each position where
+        // some literal starts, the longest one found there, and the literals that are its
+        // prefixes (they are the others that start there); then on from the next byte.
+        LOWER.with_borrow_mut(|low| {
+            low.clear();
+            low.extend(raw.iter().map(u8::to_ascii_lowercase));
+            let mut at = 0;
+            while let Some(m) = teddy.find_in(&low[..], Span::from(at..low.len())) {
+                let p = m.pattern().as_usize();
+                select(p);
+                for &q in &self.prefixes[p] {
+                    select(q);
+                }
+                at = m.start() + 1;
+            }
+        });
         flags
     }
 }

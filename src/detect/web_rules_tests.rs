@@ -1569,3 +1569,62 @@ fn user_agent_is_normalised_for_rules_and_raw_in_fields() {
             .contains("(KHTML,+like+Gecko)")
     );
 }
+
+/// The Teddy search of lower-cased lines selects exactly the rules the overlapping search ignoring
+/// case selects, on lines built from pieces of the literals themselves (overlapping, nested,
+/// cut, in mixed case) and on random bytes.
+#[test]
+fn teddy_candidates_match_the_overlapping_search() {
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    for src in [Src::Iis, Src::HttpProxy] {
+        let fast = RULES.matcher(src).clone();
+        if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
+            assert!(fast.teddy.is_some(), "Teddy (SSSE3, AVX2 or NEON) is built");
+        }
+        let slow = Matcher {
+            teddy: None,
+            ..fast.clone()
+        };
+        let lits = &fast.literals;
+        let n = RULES.rules.len();
+        // What a line without any literal selects (the rules testing the client address).
+        let none = fast.candidates(b"", n);
+        let mut selected = 0;
+        for _ in 0..20_000 {
+            let mut line = Vec::new();
+            for _ in 0..next(6) {
+                let l = lits[next(lits.len())].as_bytes();
+                let (a, b) = match next(4) {
+                    0 => (next(l.len()), l.len()), // a suffix, to overlap what follows
+                    1 => (0, 1 + next(l.len())),   // a prefix
+                    _ => (0, l.len()),
+                };
+                for &c in &l[a..b] {
+                    line.push(if next(2) == 0 {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c
+                    });
+                }
+                if next(3) == 0 {
+                    line.push([b' ', b'/', b'a', 0xC3, b'\t'][next(5)]);
+                }
+            }
+            let got = fast.candidates(&line, n);
+            assert_eq!(
+                got,
+                slow.candidates(&line, n),
+                "{}",
+                String::from_utf8_lossy(&line)
+            );
+            selected += usize::from(got != none);
+        }
+        assert!(selected > 10_000, "literals select rules: {selected} lines");
+    }
+}
