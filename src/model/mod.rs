@@ -2,6 +2,7 @@
 
 mod build;
 mod coverage;
+mod earliest;
 mod finding;
 pub mod rollup;
 mod time;
@@ -10,6 +11,7 @@ mod verdict;
 pub use build::Build;
 pub use coverage::{CheckState, CheckStatus, FileProblem, SourceCoverage};
 pub(crate) use coverage::{max_opt, min_opt};
+pub use earliest::Earliest;
 pub use finding::{CLIENT_IP_FIELDS, Class, Evidence, Fields, Finding, MAX_RAW, Severity};
 pub use time::{Timestamp, Window};
 pub use verdict::{Verdict, decide};

@@ -13,9 +13,10 @@
 //! Which hits are kept whole depends only on the findings, not on the order files were read in:
 //! the earliest by (time, path, line).
 
+use super::Earliest;
 use super::{CLIENT_IP_FIELDS, Class, Finding, Severity, Timestamp};
 use serde::Serialize;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// Findings of one scanner rule kept whole; the rest are rolled up.
@@ -96,12 +97,18 @@ impl RollUp {
     }
 }
 
-/// A finding ordered by (time, path, line), for the heap of the earliest ones.
-struct ByKey(Finding);
+/// A finding ordered by (time, path, line), then check and rule: for keeping the earliest ones.
+pub struct ByKey(pub Finding);
+
+impl ByKey {
+    fn key(&self) -> ((Option<Timestamp>, &str, u64), &str, &str) {
+        (finding_key(&self.0), self.0.check, self.0.rule)
+    }
+}
 
 impl PartialEq for ByKey {
     fn eq(&self, other: &Self) -> bool {
-        finding_key(&self.0) == finding_key(&other.0)
+        self.key() == other.key()
     }
 }
 impl Eq for ByKey {}
@@ -112,18 +119,29 @@ impl PartialOrd for ByKey {
 }
 impl Ord for ByKey {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        finding_key(&self.0).cmp(&finding_key(&other.0))
+        self.key().cmp(&other.key())
     }
 }
 
-#[derive(Default)]
 struct Group {
-    /// The earliest hits so far, at most [`keep`] of the class; the latest on top.
-    kept: BinaryHeap<ByKey>,
+    /// The earliest hits so far, at most [`keep`] of the class.
+    kept: Earliest<ByKey>,
     lines: Vec<Located>,
     clients: HashMap<Arc<str>, u64>,
     first: Option<Timestamp>,
     last: Option<Timestamp>,
+}
+
+impl Group {
+    fn new(class: Class) -> Group {
+        Group {
+            kept: Earliest::new(keep(class)),
+            lines: Vec::new(),
+            clients: HashMap::new(),
+            first: None,
+            last: None,
+        }
+    }
 }
 
 /// Collects scanner findings, keeping the earliest of each rule whole. Fill one per file (or per
@@ -182,24 +200,15 @@ impl RollUps {
     }
 
     fn add(&mut self, f: Finding) {
-        let g = self.groups.entry((f.check, f.rule, f.class)).or_default();
+        let g = self
+            .groups
+            .entry((f.check, f.rule, f.class))
+            .or_insert_with(|| Group::new(f.class));
         g.first = super::min_opt(g.first, f.time);
         g.last = super::max_opt(g.last, f.time);
         // Keep the earliest: a hit later than every kept one (logs are in time order, so most
         // are) is rolled up at once; otherwise it goes in and the latest kept one comes out.
-        let n = keep(f.class);
-        if g.kept.len() >= n
-            && g.kept
-                .peek()
-                .is_some_and(|top| finding_key(&top.0) <= finding_key(&f))
-        {
-            Self::roll(&mut self.paths, g, f);
-            return;
-        }
-        g.kept.push(ByKey(f));
-        if g.kept.len() > n
-            && let Some(out) = g.kept.pop()
-        {
+        if let Some(out) = g.kept.push(ByKey(f)) {
             Self::roll(&mut self.paths, g, out.0);
         }
     }
@@ -229,7 +238,7 @@ impl RollUps {
     /// Joins another collection into this one.
     pub fn merge(&mut self, other: RollUps) {
         for (key, og) in other.groups {
-            let g = self.groups.entry(key).or_default();
+            let g = self.groups.entry(key).or_insert_with(|| Group::new(key.2));
             g.first = super::min_opt(g.first, og.first);
             g.last = super::max_opt(g.last, og.last);
             for (c, n) in og.clients {
@@ -239,7 +248,7 @@ impl RollUps {
                 let path = intern(&mut self.paths, &l.path);
                 g.lines.push(Located { path, ..l });
             }
-            for f in og.kept {
+            for f in og.kept.into_vec() {
                 self.add(f.0);
             }
         }

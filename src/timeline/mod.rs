@@ -250,7 +250,7 @@ pub fn sweep_for(
     let swept = if pv.is_empty() || text_files.is_empty() {
         sweep::Swept::default()
     } else {
-        sweep::sweep(text_files, &pv, &skip, restore)
+        sweep::sweep(text_files, &pv, &skip, restore, sweep::Caps::default())
     };
     (pv, swept)
 }

@@ -11,20 +11,37 @@
 use super::TimelineEvent;
 use super::pivot::{Pivots, Req, names_the_attacker};
 use crate::detect::{At, Record};
-use crate::model::{FileProblem, Finding, Timestamp};
+use crate::model::rollup::ByKey;
+use crate::model::{Earliest, FileProblem, Finding, Timestamp};
 use crate::sources::{SourceFile, SourceKind, ecp, httpproxy, lines, open_read_only, w3c};
 use rayon::prelude::*;
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 
-/// At most this many swept lines are kept (a pivot IP that is a load balancer would otherwise pull
-/// in the whole log); the rest are counted.
-pub const MAX_SWEPT: u64 = 100_000;
+/// At most this many swept lines are kept, the earliest (a pivot IP that is a load balancer would
+/// otherwise pull in the whole log); the rest are counted.
+pub const MAX_SWEPT: usize = 100_000;
 
-/// At most this many rolled-up lines are turned back into findings (an attacker's address that
-/// made a million attempts would otherwise bring the flood back into memory); the rest stay
-/// rolled up.
-pub const MAX_RESTORED: u64 = 10_000;
+/// At most this many rolled-up attempts are turned back into findings, the earliest (an
+/// attacker's address that made a million attempts would otherwise bring the flood back into
+/// memory); the rest stay rolled up.
+pub const MAX_RESTORED: usize = 10_000;
+
+/// The sweep's caps: [`MAX_SWEPT`] and [`MAX_RESTORED`] unless a test says otherwise.
+#[derive(Clone, Copy, Debug)]
+pub struct Caps {
+    pub lines: usize,
+    pub restored: usize,
+}
+
+impl Default for Caps {
+    fn default() -> Caps {
+        Caps {
+            lines: MAX_SWEPT,
+            restored: MAX_RESTORED,
+        }
+    }
+}
 
 /// Turns rolled-up lines back into findings (implemented by the scan, which knows the checks).
 pub trait Restore: Sync {
@@ -58,7 +75,7 @@ pub struct Swept {
     pub problems: Vec<FileProblem>,
     /// Findings the checks made again on rolled-up lines that carry a pivot (see [`Restore`]).
     pub restored: Vec<Finding>,
-    /// Rolled-up lines naming the attacker left rolled up: over [`MAX_RESTORED`].
+    /// Rolled-up attempts naming the attacker left rolled up: over [`MAX_RESTORED`].
     pub restore_capped: u64,
     /// Rolled-up lines carrying a pivot user agent and no other pivot, left rolled up.
     pub rolled_user_agent_only: u64,
@@ -71,6 +88,7 @@ pub fn sweep(
     pv: &Pivots,
     skip: &HashSet<(&str, u64)>,
     restore: Option<&dyn Restore>,
+    caps: Caps,
 ) -> Swept {
     let (ci, exact) = pv.literals();
     if ci.is_empty() && exact.is_empty() {
@@ -81,7 +99,10 @@ pub fn sweep(
     let plain = lines::Prefilter::with_exact(&ci, &exact);
     exact.push("DateTime,RequestId,"); // HttpProxy's repeated plain header line
     let with_header = lines::Prefilter::with_exact(&ci, &exact);
-    let budget = Budget::default();
+    let keep = Keep {
+        lines: Mutex::new(Earliest::new(caps.lines)),
+        restored: Mutex::new(Earliest::new(caps.restored)),
+    };
     let parts: Vec<Swept> = files
         .par_iter()
         .with_max_len(1) // one job per file (see scan::run)
@@ -92,7 +113,7 @@ pub fn sweep(
             } else {
                 &plain
             };
-            sweep_file(f, pre, (pv, skip, restore), &budget)
+            sweep_file(f, pre, (pv, skip, restore), &keep)
         })
         .collect();
     let mut out = Swept::default();
@@ -100,27 +121,74 @@ pub fn sweep(
         out.files += p.files;
         out.matched += p.matched;
         out.dropped += p.dropped;
-        out.events.extend(p.events);
         out.problems.extend(p.problems);
-        out.restored.extend(p.restored);
         out.restore_capped += p.restore_capped;
         out.rolled_user_agent_only += p.rolled_user_agent_only;
     }
+    out.events = inner(keep.lines)
+        .into_sorted_vec()
+        .into_iter()
+        .map(|l| l.0)
+        .collect();
+    out.restored = inner(keep.restored)
+        .into_vec()
+        .into_iter()
+        .map(|k| k.0)
+        .collect();
     out
 }
 
-/// What the sweep may still keep, shared by the files swept at once.
-#[derive(Default)]
-struct Budget {
-    events: AtomicU64,
-    restored: AtomicU64,
+/// What the sweep keeps, shared by the files swept at once: the earliest swept lines and restored
+/// findings (by time, then file and line), so that what the caps leave out does not depend on
+/// which thread read which file first.
+struct Keep {
+    lines: Mutex<Earliest<ByTime>>,
+    restored: Mutex<Earliest<ByKey>>,
+}
+
+fn inner<T>(m: Mutex<T>) -> T {
+    m.into_inner().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Keeps `item` if it is among the earliest; whether it pushed something out (or was not kept).
+fn keep_earliest<T: Ord>(m: &Mutex<Earliest<T>>, item: T) -> bool {
+    m.lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(item)
+        .is_some()
+}
+
+/// A swept line ordered by (time, file, line).
+struct ByTime(TimelineEvent);
+
+impl ByTime {
+    fn key(&self) -> (Timestamp, &str, Option<u64>) {
+        (self.0.datetime, &self.0.source_file, self.0.line)
+    }
+}
+
+impl PartialEq for ByTime {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+impl Eq for ByTime {}
+impl PartialOrd for ByTime {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for ByTime {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
 }
 
 fn sweep_file(
     f: &SourceFile,
     pre: &lines::Prefilter,
     (pv, skip, restore): (&Pivots, &HashSet<(&str, u64)>, Option<&dyn Restore>),
-    budget: &Budget,
+    keep: &Keep,
 ) -> Swept {
     let path = f.path.display().to_string();
     let mut out = Swept {
@@ -235,10 +303,9 @@ fn sweep_file(
             // the cap the intruder's own flood stays rolled up: both stay in rolled-up.csv.
             if found.is_empty() {
                 out.rolled_user_agent_only += 1;
-            } else if budget.restored.fetch_add(1, Ordering::Relaxed) < MAX_RESTORED {
-                out.restored.extend(found);
-            } else {
-                out.restore_capped += 1;
+            }
+            for f in found {
+                out.restore_capped += u64::from(keep_earliest(&keep.restored, ByKey(f)));
             }
             return;
         }
@@ -250,12 +317,8 @@ fn sweep_file(
             out.dropped += 1;
             return;
         };
-        if budget.events.fetch_add(1, Ordering::Relaxed) >= MAX_SWEPT {
-            out.dropped += 1;
-            return;
-        }
-        out.events
-            .push(event(f, &path, &line, time, req, &raw, reasons));
+        let e = event(f, &path, &line, time, req, &raw, reasons);
+        out.dropped += u64::from(keep_earliest(&keep.lines, ByTime(e)));
     });
     if let Err(e) = res {
         out.problems.push(FileProblem {
@@ -382,6 +445,102 @@ fn event(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Class, Evidence, Severity};
+
+    /// Restores every rolled-up line as one attempt finding (the real one runs the checks).
+    struct AllRolled;
+
+    impl Restore for AllRolled {
+        fn rolled(&self, path: &str, _line: u64) -> bool {
+            !path.ends_with("c.log")
+        }
+
+        fn findings(&self, _f: &SourceFile, rec: &Record<'_>, at: &At<'_>) -> Vec<Finding> {
+            let Record::Iis(r) = rec else { return vec![] };
+            vec![Finding {
+                check: "t",
+                rule: "r",
+                title: "attempt".into(),
+                class: Class::Attempt,
+                severity: Severity::Medium,
+                time: Timestamp::parse_leading(r.date_time().as_bytes()),
+                source: Evidence {
+                    path: at.path.to_string(),
+                    line: at.line,
+                    offset: at.offset,
+                    record_id: None,
+                },
+                raw: String::from_utf8_lossy(at.raw).into_owned(),
+                fields: Default::default(),
+                why: String::new(),
+            }]
+        }
+    }
+
+    /// With caps reached, the same lines are kept (the earliest) and the same counted, whatever
+    /// the order the files are read in and however many threads read them.
+    #[test]
+    fn what_the_caps_keep_does_not_depend_on_the_reading_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut files = Vec::new();
+        for (name, minutes) in [
+            ("a.log", [7, 1, 9]),
+            ("b.log", [3, 8, 2]),
+            ("c.log", [5, 0, 6]),
+        ] {
+            let mut text = format!("{}\r\n", w3c::DEFAULT_FIELDS);
+            for m in minutes {
+                text.push_str(&format!(
+                    "2021-03-03 10:{m:02}:00 10.0.0.5 GET /owa/ - 443 - 203.0.113.9 curl/7.1 - 200 0 0 5\r\n"
+                ));
+            }
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            files.push(SourceFile {
+                path,
+                kind: SourceKind::IisW3c,
+                label: "IIS/W3SVC1".into(),
+                protocol: None,
+                confirmed: true,
+            });
+        }
+        let pv = Pivots {
+            ips: ["203.0.113.9".to_string()].into(),
+            ..Default::default()
+        };
+        let caps = Caps {
+            lines: 2,
+            restored: 3,
+        };
+        let run = |files: &[SourceFile], threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let s = pool.install(|| sweep(files, &pv, &HashSet::new(), Some(&AllRolled), caps));
+            let minute = |t: Timestamp| t.to_string()[14..16].to_string();
+            let lines: Vec<String> = s.events.iter().map(|e| minute(e.datetime)).collect();
+            let mut restored: Vec<String> =
+                s.restored.iter().map(|f| minute(f.time.unwrap())).collect();
+            restored.sort();
+            (lines, s.dropped, restored, s.restore_capped)
+        };
+        let forward = run(&files, 2);
+        files.reverse();
+        assert_eq!(run(&files, 1), forward);
+        assert_eq!(run(&files, 2), forward);
+        // c.log's lines are swept lines (not rolled up): the earliest two of three kept. The six
+        // rolled-up lines of a.log and b.log: the earliest three restored.
+        assert_eq!(
+            forward,
+            (
+                vec!["00".into(), "05".into()],
+                1,
+                vec!["01".into(), "02".into(), "03".into()],
+                3
+            )
+        );
+    }
 
     #[test]
     fn iis_requests_from_w3c_records() {
