@@ -365,7 +365,7 @@ fn the_intruders_rolled_up_attempts_become_findings_again() {
     assert_eq!(r["pivot"]["restored"], expected.len() + 1);
     assert!(
         s.stdout.contains(&format!(
-            "{} rolled-up attempt(s) tied to the attacker by address, request id or path made findings again\n",
+            "{} rolled-up hit(s) tied to the attacker by address, request id or path made findings again\n",
             expected.len() + 1
         )),
         "{}",

@@ -22,9 +22,9 @@ use std::sync::Arc;
 /// Findings of one scanner rule kept whole; the rest are rolled up.
 pub const KEEP: usize = 5;
 
-/// Findings of one attempt rule kept whole; the rest are rolled up. High enough that a server
-/// probed by ordinary scanning keeps every attempt a finding, low enough to bound memory under
-/// mass exploitation.
+/// Findings of one attempt rule kept whole; the rest are rolled up. Low, so that memory stays
+/// flat under mass exploitation: the attempts that matter past it, the intruder's, are made
+/// findings again by the pivot sweep once the intruder is known (see [`restore`]).
 pub const KEEP_ATTEMPTS: usize = 100;
 
 /// How many findings of a rule of this class stay whole (`0` for classes never rolled up).

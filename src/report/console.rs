@@ -139,7 +139,7 @@ fn attackers(s: &mut String, scan: &ScanResult, p: &Paint) {
     if pv.restored + pv.restore_capped > 0 {
         let _ = writeln!(
             s,
-            "  {} rolled-up attempt(s) tied to the attacker by address, request id or path made findings again{}",
+            "  {} rolled-up hit(s) tied to the attacker by address, request id or path made findings again{}",
             pv.restored,
             if pv.restore_capped > 0 {
                 format!(

@@ -324,8 +324,8 @@ impl Phases {
 
 /// Analysis over the findings of every check: the patch level each hit met, the builds seen, and
 /// the pivot sweep and timeline (one more pass over `text_files`, only when findings give pivots;
-/// `--checks` without `pivot` gives none). The sweep turns the rolled-up attempts that carry a
-/// pivot back into findings.
+/// `--checks` without `pivot` gives none). The sweep turns the rolled-up hits that name the
+/// attacker back into findings.
 fn post_process(
     result: &mut ScanResult,
     text_files: &[SourceFile],

@@ -1,7 +1,7 @@
 //! One UTC timeline of the attack, and who did it. Runs after the checks, over their findings:
 //!
 //! 1. pivot values are taken from findings that show an attacker at work ([`pivot`]);
-//! 2. every text log is swept once more for lines carrying them ([`sweep`]); a rolled-up attempt
+//! 2. every text log is swept once more for lines carrying them ([`sweep`]); a rolled-up hit
 //!    among them becomes a finding again;
 //! 3. findings (log records, EVTX events, and one event per file time of a file finding) and swept
 //!    lines become [`TimelineEvent`]s in Timesketch's shape, sorted by time;

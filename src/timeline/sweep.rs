@@ -22,7 +22,7 @@ use std::sync::{Mutex, PoisonError};
 /// otherwise pull in the whole log); the rest are counted.
 pub const MAX_SWEPT: usize = 100_000;
 
-/// At most this many rolled-up attempts are turned back into findings, the earliest (an
+/// At most this many rolled-up hits (attempts, or scanner hits) are turned back into findings, the earliest (an
 /// attacker's address that made a million attempts would otherwise bring the flood back into
 /// memory); the rest stay rolled up.
 pub const MAX_RESTORED: usize = 10_000;
