@@ -131,7 +131,7 @@ pub fn sweep(
         .map(|l| l.0)
         .collect();
     out.restored = inner(keep.restored)
-        .into_vec()
+        .into_sorted_vec()
         .into_iter()
         .map(|k| k.0)
         .collect();
