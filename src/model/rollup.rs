@@ -244,10 +244,16 @@ impl RollUps {
             for (c, n) in og.clients {
                 *g.clients.entry(c).or_default() += n;
             }
-            for l in og.lines {
-                let path = intern(&mut self.paths, &l.path);
-                g.lines.push(Located { path, ..l });
+            let mut lines = og.lines;
+            for l in &mut lines {
+                l.path = intern(&mut self.paths, &l.path);
             }
+            // The longer vector takes in the shorter: a file's flood of locators is moved, not
+            // pushed one by one into a growing copy (which held both at once).
+            if lines.len() > g.lines.len() {
+                std::mem::swap(&mut g.lines, &mut lines);
+            }
+            g.lines.append(&mut lines);
             for f in og.kept.into_vec() {
                 self.add(f.0);
             }
@@ -264,7 +270,9 @@ impl RollUps {
                 g.kept.into_sorted_vec().into_iter().map(|k| k.0).collect();
             let n_kept = in_order.len() as u64;
             if !g.lines.is_empty() {
-                g.lines.sort_by(|a, b| a.key().cmp(&b.key()));
+                // Unstable: no buffer of half the lines (a flood's locators are most of the
+                // scan's memory), and (time, path, line) is unique within a rule.
+                g.lines.sort_unstable_by(|a, b| a.key().cmp(&b.key()));
                 let (clients, top) = top_clients(g.clients.iter().map(|(c, n)| (&**c, *n)));
                 let head = &in_order[0];
                 rolled.push(RollUp {
