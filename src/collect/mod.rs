@@ -176,7 +176,8 @@ pub fn plan(scan: &ScanResult) -> Vec<Item> {
             ids.push(id);
         }
     }
-    // Scanner hits rolled up: their logs are evidence too (`rolled-up.csv` lists the lines).
+    // Rolled-up hits (scanner hits, mass attempts): their logs are evidence too
+    // (`rolled-up.csv` lists the lines).
     for r in scan
         .rolled_up
         .iter()

@@ -973,7 +973,9 @@ fn is_probe(f: &Finding, set: &RuleSet) -> bool {
 }
 
 /// Folds, per client address, the webshell probes (scanner outcomes of `hunt` rules) of one
-/// file into one shell-hunting finding when there are at least `min` of them.
+/// file into one shell-hunting finding when there are at least `min` of them: the whole fold at
+/// once, for tests (the scan folds as it reads, with [`HuntFold`]).
+#[cfg(test)]
 pub fn fold_shell_hunting(findings: &mut Vec<Finding>, set: &'static RuleSet) {
     let mut fold = Box::new(HuntFold::new(set));
     fold.take(findings);
