@@ -25,7 +25,6 @@ pub(super) struct FileOutcome {
     pub(super) builds: Vec<String>,
 }
 
-/// Runs a scan.
 /// Per source kind: the selected checks that read it, and a prefilter built from their literals.
 pub(super) struct Prefilters {
     by_kind: HashMap<SourceKind, lines::Prefilter>,
