@@ -19,6 +19,10 @@ pub struct SourceCoverage {
     pub kind: String,
     /// The folder (or file) this covers.
     pub path: String,
+    /// Further folders read as the same source: case-variant siblings of `path` (`Logs` beside
+    /// `logs` on a copy of an NTFS volume).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
     /// Whether the folder exists at all.
     pub present: bool,
     pub files: u64,
@@ -70,6 +74,23 @@ impl SourceCoverage {
     }
 }
 
+/// The group whose folder holds `problem`'s path, judged by whole path components (so that
+/// `ROOT/root.old` is not taken for `ROOT/root`), the deepest folder first.
+pub fn holder_of(groups: &[SourceCoverage], problem: &FileProblem) -> Option<usize> {
+    let at = std::path::Path::new(&problem.path);
+    groups
+        .iter()
+        .enumerate()
+        .flat_map(|(i, g)| {
+            std::iter::once(&g.path)
+                .chain(&g.also)
+                .filter(|p| !p.is_empty() && at.starts_with(p))
+                .map(move |p| (i, p.len()))
+        })
+        .max_by_key(|&(_, len)| len)
+        .map(|(i, _)| i)
+}
+
 pub(crate) fn min_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
     match (a, b) {
         (Some(x), Some(y)) => Some(x.min(y)),
@@ -116,4 +137,13 @@ pub struct CheckStatus {
     pub first: Option<Timestamp>,
     pub last: Option<Timestamp>,
     pub findings: usize,
+    /// Files or folders this check should have read and could not (unreadable, special, cut):
+    /// on any check, optional ones too, these keep the verdict from `no-evidence`, since what
+    /// could not be read may hold the hit.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub file_problems: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }

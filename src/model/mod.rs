@@ -9,7 +9,7 @@ mod time;
 mod verdict;
 
 pub use build::Build;
-pub use coverage::{CheckState, CheckStatus, FileProblem, SourceCoverage};
+pub use coverage::{CheckState, CheckStatus, FileProblem, SourceCoverage, holder_of};
 pub(crate) use coverage::{max_opt, min_opt};
 pub use earliest::Earliest;
 pub use finding::{CLIENT_IP_FIELDS, Class, Evidence, Fields, Finding, MAX_RAW, Severity};

@@ -29,7 +29,8 @@ impl Verdict {
 
 /// Compromised > suspicious > inconclusive > no-evidence. Scanner noise never decides a verdict,
 /// and neither do `info` findings (e.g. allowlisted archives). Only required checks make a server
-/// inconclusive; optional ones (logs many servers lack) only add findings.
+/// inconclusive through missing data; optional ones (logs many servers lack) only add findings,
+/// unless they met files they could not read.
 pub fn decide(findings: &[Finding], checks: &[CheckStatus]) -> Verdict {
     let counted = || {
         findings
@@ -42,10 +43,12 @@ pub fn decide(findings: &[Finding], checks: &[CheckStatus]) -> Verdict {
     if counted().any(|f| matches!(f.class, Class::Attempt | Class::Context)) {
         return Verdict::Suspicious;
     }
-    if checks
-        .iter()
-        .any(|c| c.required && c.state != CheckState::Ran && c.state != CheckState::Skipped)
-    {
+    // An optional check may lack its logs without harm, but not fail to read what it has: an
+    // unreadable or special file may hold the hit.
+    if checks.iter().any(|c| {
+        (c.required && c.state != CheckState::Ran && c.state != CheckState::Skipped)
+            || (c.file_problems > 0 && c.state != CheckState::Skipped)
+    }) {
         return Verdict::Inconclusive;
     }
     Verdict::NoEvidence

@@ -60,12 +60,8 @@ pub(super) fn assemble(
     }
     // Discovery problems belong to the group whose folder holds the file.
     for p in std::mem::take(&mut problems) {
-        match coverage
-            .iter_mut()
-            .filter(|g| !g.path.is_empty() && p.path.starts_with(&g.path))
-            .max_by_key(|g| g.path.len())
-        {
-            Some(g) => g.problems.push(p),
+        match model::holder_of(&coverage, &p) {
+            Some(i) => coverage[i].problems.push(p),
             None => problems.push(p),
         }
     }
@@ -116,11 +112,17 @@ pub(super) fn assemble(
                     }
                     r.join("; ")
                 }),
-                sources: file_locations.iter().map(|(r, _)| r.clone()).collect(),
+                sources: {
+                    let mut v: Vec<String> =
+                        file_locations.iter().map(|(r, _)| r.clone()).collect();
+                    v.dedup();
+                    v
+                },
                 records: out.files_seen,
                 first: None,
                 last: None,
                 findings: n,
+                file_problems: out.problems.len(),
             }
         }
         None => CheckStatus {
@@ -137,6 +139,7 @@ pub(super) fn assemble(
             first: None,
             last: None,
             findings: 0,
+            file_problems: 0,
         },
     };
 
@@ -256,6 +259,7 @@ fn not_selected(check: &'static str, title: &'static str, required: bool) -> Che
         first: None,
         last: None,
         findings: 0,
+        file_problems: 0,
     }
 }
 
@@ -280,9 +284,14 @@ fn check_status(
             .filter(|g| g.label.starts_with(prefix))
             .collect();
         let data: Vec<&&SourceCoverage> = groups.iter().filter(|g| g.records > 0).collect();
+        // Every problem of every group the check reads counts, also in a group that yielded
+        // nothing (an unreadable protocol folder beside readable ones hides its hits).
+        problems += groups.iter().map(|g| g.problems.len()).sum::<usize>();
         if data.is_empty() {
-            let what = if groups.iter().any(|g| !g.problems.is_empty()) {
+            let what = if groups.iter().any(|g| !g.problems.is_empty() && g.present) {
                 "present but no record could be read (see coverage problems)"
+            } else if groups.iter().any(|g| !g.problems.is_empty()) {
+                "could not be read (see coverage problems)"
             } else if groups.iter().any(|g| g.present) {
                 "present but empty"
             } else {
@@ -305,7 +314,6 @@ fn check_status(
             records += g.records;
             first = model::min_opt(first, g.first);
             last = model::max_opt(last, g.last);
-            problems += g.problems.len();
             malformed += g.malformed;
         }
     }
@@ -363,5 +371,6 @@ fn check_status(
                 .filter(|r| r.check == info.id)
                 .map(|r| r.lines.len())
                 .sum::<usize>(),
+        file_problems: problems,
     }
 }

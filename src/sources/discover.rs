@@ -3,7 +3,7 @@
 
 use super::classify::classify_file;
 use super::files::{LINK_NOT_FOLLOWED, walk, walk_given};
-use super::paths::{resolve_ci, windows_path_of};
+use super::paths::{Matches, resolve_ci, resolve_ci_all, windows_path_of};
 use super::{SourceFile, SourceKind};
 use crate::model::{FileProblem, SourceCoverage};
 use serde::Serialize;
@@ -154,31 +154,87 @@ fn registry_install() -> Option<Install> {
     })
 }
 
+/// Turns what resolving a folder met on the way into problems: links not followed, folders
+/// that could not be read (whatever lies below them was not seen, and says so).
+fn way_problems(m: &Matches) -> Vec<FileProblem> {
+    let mut v: Vec<FileProblem> = m
+        .links
+        .iter()
+        .map(|p| FileProblem {
+            path: p.display().to_string(),
+            problem: LINK_NOT_FOLLOWED.into(),
+        })
+        .collect();
+    v.extend(m.unreadable.iter().map(|(p, e)| FileProblem {
+        path: p.display().to_string(),
+        problem: super::io_problem("cannot read folder", e),
+    }));
+    v
+}
+
+/// A coverage group for the folders `m` found (every case variant), `expected` shown when none.
+/// Problems met on the way belong to the group itself: its folder may lie below them.
+fn group_of(label: &str, kind: SourceKind, m: &Matches, expected: String) -> SourceCoverage {
+    let mut g = SourceCoverage::new(
+        label,
+        kind.as_str(),
+        m.found
+            .first()
+            .map(|p| p.display().to_string())
+            .unwrap_or(expected),
+        !m.found.is_empty(),
+    );
+    g.also = m
+        .found
+        .iter()
+        .skip(1)
+        .map(|p| p.display().to_string())
+        .collect();
+    g.problems = way_problems(m);
+    g
+}
+
+/// Case-variant siblings read together are said once each.
+fn note_variants(plan: &mut Plan, m: &Matches) {
+    if m.found.len() > 1 {
+        plan.notes.push(format!(
+            "case-variant folders found and all read: {}",
+            m.found
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+}
+
+fn only_dirs(mut m: Matches) -> Matches {
+    m.found.retain(|p| p.is_dir());
+    m
+}
+
 fn add_folder(
     plan: &mut Plan,
     label: &str,
     kind: SourceKind,
-    dir: Option<PathBuf>,
-    shown: String,
+    m: Matches,
+    expected: String,
     protocol: Option<&str>,
 ) {
-    plan.groups.push(SourceCoverage::new(
-        label,
-        kind.as_str(),
-        shown,
-        dir.is_some(),
-    ));
-    let Some(dir) = dir else { return };
-    let (files, problems) = walk(&dir);
-    plan.problems.extend(problems);
-    for path in files {
-        plan.files.push(SourceFile {
-            path,
-            kind,
-            label: label.to_string(),
-            protocol: protocol.map(str::to_string),
-            confirmed: false,
-        });
+    plan.groups.push(group_of(label, kind, &m, expected));
+    note_variants(plan, &m);
+    for dir in &m.found {
+        let (files, problems) = walk(dir);
+        plan.problems.extend(problems);
+        for path in files {
+            plan.files.push(SourceFile {
+                path,
+                kind,
+                label: label.to_string(),
+                protocol: protocol.map(str::to_string),
+                confirmed: false,
+            });
+        }
     }
 }
 
@@ -193,12 +249,11 @@ pub fn plan_root(root: &Path, exchange_path: Option<&Path>) -> Plan {
     match &plan.install {
         Some(inst) => {
             let inst_dir = inst.dir.clone();
-            let logging = resolve_ci(&inst_dir, "Logging");
-            let sub = |rel: &str| logging.as_ref().and_then(|l| resolve_ci(l, rel)).filter(|p| p.is_dir());
+            let sub = |rel: &str| only_dirs(resolve_ci_all(&inst_dir, &format!("Logging/{rel}")));
             let at = |rel: &str| inst_dir.join("Logging").join(rel).display().to_string();
             let mut protos: Vec<String> = HTTPPROXY_PROTOCOLS.iter().map(|s| s.to_string()).collect();
-            // Protocol folders this server has beyond the known list.
-            if let Some(hp) = sub("HttpProxy") {
+            // Protocol folders this server has beyond the known list (in every case variant).
+            for hp in sub("HttpProxy").found {
                 for p in super::paths::list_dir(&hp).unwrap_or_default() {
                     let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                     if p.is_dir() && !protos.iter().any(|k| k.eq_ignore_ascii_case(&name)) {
@@ -218,85 +273,77 @@ pub fn plan_root(root: &Path, exchange_path: Option<&Path>) -> Plan {
             root.display()
         )),
     }
-    // IIS sites
-    match resolve_ci(root, "inetpub/logs/LogFiles").filter(|p| p.is_dir()) {
-        Some(lf) => {
-            let sites: Vec<PathBuf> = super::paths::list_dir(&lf)
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|p| {
-                    p.is_dir()
-                        && p.file_name().is_some_and(|n| {
-                            n.to_string_lossy()
-                                .to_ascii_uppercase()
-                                .starts_with("W3SVC")
-                        })
-                })
-                .collect();
-            if sites.is_empty() {
-                plan.groups.push(SourceCoverage::new(
-                    "IIS",
-                    SourceKind::IisW3c.as_str(),
-                    lf.display().to_string(),
-                    false,
-                ));
+    // IIS sites, in every case variant of the log folder (`inetpub/logs` beside `inetpub/Logs`).
+    let lf = only_dirs(resolve_ci_all(root, "inetpub/logs/LogFiles"));
+    note_variants(&mut plan, &lf);
+    let mut sites: Vec<(String, Vec<PathBuf>)> = Vec::new();
+    for dir in &lf.found {
+        for p in super::paths::list_dir(dir).unwrap_or_default() {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_ascii_uppercase())
+                .unwrap_or_default();
+            if !(p.is_dir() && name.starts_with("W3SVC")) {
+                continue;
             }
-            for site in sites {
-                let name = site
-                    .file_name()
-                    .map(|n| n.to_string_lossy().to_ascii_uppercase())
-                    .unwrap_or_default();
-                let shown_site = site.display().to_string();
-                add_folder(
-                    &mut plan,
-                    &format!("IIS/{name}"),
-                    SourceKind::IisW3c,
-                    Some(site),
-                    shown_site,
-                    None,
-                );
+            match sites.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, v)) => v.push(p),
+                None => sites.push((name, vec![p])),
             }
         }
-        None => plan.groups.push(SourceCoverage::new(
+    }
+    if sites.is_empty() {
+        plan.groups.push(group_of(
             "IIS",
-            SourceKind::IisW3c.as_str(),
+            SourceKind::IisW3c,
+            &lf,
             shown("inetpub/logs/LogFiles"),
-            false,
-        )),
+        ));
+    } else if !lf.links.is_empty() || !lf.unreadable.is_empty() {
+        plan.problems.extend(way_problems(&lf));
+    }
+    for (name, dirs) in sites {
+        let shown_site = dirs[0].display().to_string();
+        let m = Matches {
+            found: dirs,
+            ..Default::default()
+        };
+        add_folder(
+            &mut plan,
+            &format!("IIS/{name}"),
+            SourceKind::IisW3c,
+            m,
+            shown_site,
+            None,
+        );
     }
     for (rel, channel) in EVTX_FILES {
         let label = format!("EVTX/{channel}");
-        let found = match resolve_ci(root, rel) {
-            Some(p) if p.is_symlink() => {
-                plan.problems.push(FileProblem {
-                    path: p.display().to_string(),
-                    problem: LINK_NOT_FOLLOWED.into(),
-                });
-                None
-            }
-            p => p.filter(|p| p.is_file()),
-        };
-        plan.groups.push(SourceCoverage::new(
-            &label,
-            SourceKind::Evtx.as_str(),
-            shown(rel),
-            found.is_some(),
-        ));
-        if let Some(path) = found {
+        let mut m = resolve_ci_all(root, rel);
+        m.found.retain(|p| p.is_file());
+        plan.groups
+            .push(group_of(&label, SourceKind::Evtx, &m, shown(rel)));
+        note_variants(&mut plan, &m);
+        for path in m.found {
             plan.files.push(SourceFile {
                 path,
                 kind: SourceKind::Evtx,
-                label,
+                label: label.clone(),
                 protocol: None,
                 confirmed: false,
             });
         }
     }
     for rel in FILE_LOCATIONS {
-        plan.file_locations.push((
-            rel.to_string(),
-            resolve_ci(root, rel).filter(|p| p.is_dir()),
-        ));
+        let m = only_dirs(resolve_ci_all(root, rel));
+        note_variants(&mut plan, &m);
+        plan.problems.extend(way_problems(&m));
+        if m.found.is_empty() {
+            plan.file_locations.push((rel.to_string(), None));
+        }
+        for d in m.found {
+            plan.file_locations.push((rel.to_string(), Some(d)));
+        }
     }
     note_links(&mut plan, root);
     plan
@@ -399,7 +446,12 @@ fn note_links(plan: &mut Plan, root: &Path) {
     for rel in rels {
         if let super::paths::Resolved::Link(p) = super::paths::resolve_ci_checked(root, &rel) {
             let path = p.display().to_string();
-            if !plan.problems.iter().any(|q| q.path == path) {
+            let known = plan
+                .problems
+                .iter()
+                .chain(plan.groups.iter().flat_map(|g| &g.problems))
+                .any(|q| q.path == path);
+            if !known {
                 plan.problems.push(FileProblem {
                     path,
                     problem: super::files::LINK_NOT_FOLLOWED.into(),

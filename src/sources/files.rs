@@ -36,6 +36,38 @@ pub fn meta(path: &Path) -> std::io::Result<FileMeta> {
 pub const LINK_NOT_FOLLOWED: &str =
     "symbolic link not followed (exhunt never leaves the scanned tree through links)";
 
+/// What a file that is neither a regular file, a folder nor a link is (a FIFO, a socket, a
+/// device), if it is one.
+pub fn special_kind(ft: &std::fs::FileType) -> Option<&'static str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return Some("FIFO (named pipe)");
+        }
+        if ft.is_socket() {
+            return Some("socket");
+        }
+        if ft.is_block_device() {
+            return Some("block device");
+        }
+        if ft.is_char_device() {
+            return Some("character device");
+        }
+    }
+    (!ft.is_file() && !ft.is_dir() && !ft.is_symlink()).then_some("special file")
+}
+
+/// The problem recorded for a special file met in the evidence: named, never opened (opening a
+/// FIFO blocks, reading a device never ends). No NTFS volume holds one: the copy was tampered
+/// with or is not what it claims.
+pub fn special_problem(ft: &std::fs::FileType) -> String {
+    format!(
+        "not opened: a {} (exhunt reads only regular files; an NTFS volume holds none, so this copy was altered)",
+        special_kind(ft).unwrap_or("special file")
+    )
+}
+
 /// Walks `dir` recursively without following symbolic links. Returns regular files; links,
 /// unreadable folders and loops are returned as problems so that coverage can say so. A `dir`
 /// that is itself a link (a log folder of the evidence pointing elsewhere) is not entered.
@@ -65,6 +97,10 @@ pub fn walk_given(dir: &Path) -> (Vec<PathBuf>, Vec<FileProblem>) {
             Ok(e) if e.file_type().is_symlink() => problems.push(FileProblem {
                 path: e.path().display().to_string(),
                 problem: LINK_NOT_FOLLOWED.into(),
+            }),
+            Ok(e) if !e.file_type().is_dir() => problems.push(FileProblem {
+                path: e.path().display().to_string(),
+                problem: special_problem(&e.file_type()),
             }),
             Ok(_) => {}
             Err(e) => problems.push(FileProblem {

@@ -392,13 +392,67 @@ pub fn scan<R: Read>(
 /// in line order, after `on_line` has seen every earlier line (so a header can re-bind it).
 pub type Gate<'g> = &'g mut dyn FnMut(&[u8]) -> bool;
 
+/// A reader for logs whose lines end in a bare `\r` (a classic-Mac style or badly converted
+/// copy): when the first 64 KiB hold a `\r` and no `\n`, every `\r` is handed on as `\n`. One
+/// byte for one, so offsets and line numbers stay those of the file.
+pub struct CrLineEnds<R> {
+    inner: R,
+    /// The first bytes, read ahead to decide, and how far they have been handed on.
+    head: Option<(Vec<u8>, usize)>,
+    pub cr_only: bool,
+}
+
+/// How much is read ahead to tell CR-only line ends from the others.
+const CR_LOOKAHEAD: usize = 64 * 1024;
+
+impl<R: Read> CrLineEnds<R> {
+    pub fn new(inner: R) -> Self {
+        CrLineEnds {
+            inner,
+            head: None,
+            cr_only: false,
+        }
+    }
+}
+
+impl<R: Read> Read for CrLineEnds<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.head.is_none() {
+            let mut head = vec![0u8; CR_LOOKAHEAD];
+            let n = read_full(&mut self.inner, &mut head)?;
+            head.truncate(n);
+            self.cr_only =
+                memchr::memchr(b'\r', &head).is_some() && memchr::memchr(b'\n', &head).is_none();
+            self.head = Some((head, 0));
+        }
+        let n = match &mut self.head {
+            Some((head, at)) if *at < head.len() => {
+                let n = (head.len() - *at).min(out.len());
+                out[..n].copy_from_slice(&head[*at..*at + n]);
+                *at += n;
+                n
+            }
+            _ => self.inner.read(out)?,
+        };
+        if self.cr_only {
+            for b in &mut out[..n] {
+                if *b == b'\r' {
+                    *b = b'\n';
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
 /// As [`scan`], and also hands on the lines `gate` wants (every line is then looked at).
 pub fn scan_gated<R: Read>(
-    mut reader: R,
+    reader: R,
     pre: &Prefilter,
     mut gate: Option<Gate<'_>>,
     mut on_line: impl FnMut(Line<'_>),
 ) -> io::Result<LineStats> {
+    let mut reader = CrLineEnds::new(reader);
     let mut st = LineStats::default();
     // One block buffer per thread, reused across files (a fresh zeroed MiB per file showed up
     // as 5% of a scan's time in `memset`).
@@ -548,7 +602,8 @@ impl LineReader {
             let n = read_full(f, &mut buf[have..])
                 .map_err(|e| super::io_problem("cannot read the line back", &e))?;
             buf.truncate(have + n);
-            if let Some(i) = memchr::memchr(b'\n', &buf[have..]) {
+            // A bare `\r` ends a line too (logs with CR-only line ends; see [`CrLineEnds`]).
+            if let Some(i) = memchr::memchr2(b'\n', b'\r', &buf[have..]) {
                 buf.truncate(have + i);
                 ended = true;
                 break;

@@ -55,6 +55,83 @@ pub fn resolve_ci(base: &Path, rel: &str) -> Option<PathBuf> {
     }
 }
 
+/// Every path matching `rel` under `base` case-insensitively, and what stood in the way.
+#[derive(Debug, Default)]
+pub struct Matches {
+    /// Every match, the exact spelling first, then the others in name order. Copies of NTFS
+    /// volumes on case-sensitive file systems can hold `Logs` beside `logs`: each holds evidence.
+    pub found: Vec<PathBuf>,
+    /// Components on the way that are links (not followed).
+    pub links: Vec<PathBuf>,
+    /// Folders on the way that could not be listed or looked into, with the error.
+    pub unreadable: Vec<(PathBuf, std::io::Error)>,
+}
+
+/// At most this many case variants of one path are followed (each level multiplies them).
+const MAX_VARIANTS: usize = 64;
+
+/// Like [`resolve_ci_checked`], but follows every case-variant sibling, not only the first, and
+/// reports folders that could not be read instead of calling what lies below them missing.
+pub fn resolve_ci_all(base: &Path, rel: &str) -> Matches {
+    let mut m = Matches::default();
+    let mut cur = vec![base.to_path_buf()];
+    for comp in rel.split(['/', '\\']).filter(|c| !c.is_empty()) {
+        let mut next = Vec::new();
+        for dir in &cur {
+            let mut names: Vec<std::ffi::OsString> = Vec::new();
+            match std::fs::read_dir(dir) {
+                Ok(rd) => {
+                    for e in rd {
+                        match e {
+                            Ok(e) if e.file_name().to_string_lossy().eq_ignore_ascii_case(comp) => {
+                                names.push(e.file_name())
+                            }
+                            Ok(_) => {}
+                            Err(err) => m.unreadable.push((dir.clone(), err)),
+                        }
+                    }
+                }
+                Err(err)
+                    if matches!(
+                        err.kind(),
+                        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                    ) =>
+                {
+                    continue;
+                }
+                Err(err) => {
+                    // A folder that can be looked into but not listed still yields the exact name.
+                    let exact = dir.join(comp);
+                    match exact.symlink_metadata() {
+                        Ok(_) => names.push(comp.into()),
+                        Err(e2) if e2.kind() == std::io::ErrorKind::NotFound => {
+                            m.unreadable.push((dir.clone(), err))
+                        }
+                        Err(_) => m.unreadable.push((dir.clone(), err)),
+                    }
+                }
+            }
+            names.sort_by_key(|n| (n.as_os_str() != comp, n.clone()));
+            for n in names {
+                let p = dir.join(n);
+                if p.symlink_metadata()
+                    .is_ok_and(|md| md.file_type().is_symlink())
+                {
+                    m.links.push(p);
+                } else if next.len() < MAX_VARIANTS {
+                    next.push(p);
+                }
+            }
+        }
+        cur = next;
+        if cur.is_empty() {
+            break;
+        }
+    }
+    m.found = cur;
+    m
+}
+
 /// Lists the entries of `dir` (sorted by name); an unreadable folder yields an error string.
 pub fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, String> {
     let rd = std::fs::read_dir(dir).map_err(|e| format!("cannot list folder: {e}"))?;

@@ -2,7 +2,7 @@
 //! job), resolved case-insensitively under a system-drive root, and the drop zone a file is in.
 
 use super::files::walk;
-use super::paths::{list_dir, resolve_ci};
+use super::paths::{list_dir, resolve_ci, resolve_ci_all};
 use crate::model::FileProblem;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -205,25 +205,49 @@ pub fn plan_root(
         Some(i) => i.join(rel).display().to_string(),
         None => format!("<Exchange install not found>/{rel}"),
     };
+    // Every case variant of a folder is scanned (`inetpub/wwwroot` beside `Inetpub/wwwroot`).
+    let dirs_of = |base: &Path, rel: &str, plan: &mut WebPlan| -> Vec<PathBuf> {
+        let m = resolve_ci_all(base, rel);
+        for (p, e) in &m.unreadable {
+            plan.problems.push(FileProblem {
+                path: p.display().to_string(),
+                problem: super::io_problem("cannot read folder", e),
+            });
+        }
+        for p in &m.links {
+            plan.problems.push(FileProblem {
+                path: p.display().to_string(),
+                problem: super::files::LINK_NOT_FOLLOWED.into(),
+            });
+        }
+        m.found.into_iter().filter(|p| p.is_dir()).collect()
+    };
     for (label, rel) in INSTALL_LOCATIONS {
-        let dir = install
-            .and_then(|i| resolve_ci(i, rel))
-            .filter(|p| p.is_dir());
+        let dirs = match install {
+            Some(i) => dirs_of(i, rel, &mut plan),
+            None => Vec::new(),
+        };
         plan.locations.push(Location {
             label: label.into(),
-            shown: shown_install(rel),
-            dirs: dir.into_iter().collect(),
+            shown: dirs
+                .first()
+                .map_or_else(|| shown_install(rel), |d| d.display().to_string()),
+            dirs,
             required: true,
             files: 0,
             bytes: 0,
         });
     }
     for (label, rel, required) in ROOT_LOCATIONS {
-        let dir = resolve_ci(root, rel).filter(|p| p.is_dir());
+        let dirs = dirs_of(root, rel, &mut plan);
         plan.locations.push(Location {
             label: label.into(),
-            shown: root.join(rel).display().to_string(),
-            dirs: dir.into_iter().collect(),
+            shown: dirs
+                .first()
+                .unwrap_or(&root.join(rel))
+                .display()
+                .to_string(),
+            dirs,
             required,
             files: 0,
             bytes: 0,

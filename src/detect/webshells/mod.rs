@@ -592,6 +592,12 @@ impl Outcome {
                 );
                 g.files = l.files;
                 g.bytes = l.bytes;
+                g.also = l
+                    .dirs
+                    .iter()
+                    .map(|d| d.display().to_string())
+                    .filter(|d| *d != l.shown)
+                    .collect();
                 g
             })
             .collect();
@@ -609,19 +615,16 @@ impl Outcome {
             });
         }
         for p in self.plan_problems {
-            match groups
-                .iter_mut()
-                .filter(|g| !g.path.is_empty() && p.path.starts_with(&g.path))
-                .max_by_key(|g| g.path.len())
-            {
-                Some(g) => g.problems.push(p),
+            match crate::model::holder_of(&groups, &p) {
+                Some(i) => groups[i].problems.push(p),
                 None => groups[0].problems.push(p),
             }
         }
+        // A hidden optional folder that met a problem is shown after all: no problem is dropped.
         let mut i = 0;
-        groups.retain(|_| {
+        groups.retain(|g| {
             i += 1;
-            shown[i - 1]
+            shown[i - 1] || !g.problems.is_empty()
         });
         let missing: Vec<String> = self
             .locations
@@ -699,6 +702,11 @@ impl Outcome {
                 first: None,
                 last: None,
                 findings: mine.iter().filter(|f| f.check == id).count(),
+                file_problems: if skipped {
+                    0
+                } else {
+                    listing.max(self.unreadable)
+                },
             }
         };
         let checks = vec![
