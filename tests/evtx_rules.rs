@@ -249,7 +249,9 @@ fn damaged_and_misnamed_event_logs_are_reported_not_fatal() {
     )
     .unwrap();
     let (code, r, _) = scan(&[d.path().to_str().unwrap()]);
-    assert_eq!((code, r["verdict"].as_str()), (0, Some("no-evidence")));
+    // Optional logs that are there but damaged may hide the hit: never "no evidence" (issue 13).
+    assert_ne!(code, 0);
+    assert_eq!(r["verdict"].as_str(), Some("inconclusive"));
     let problems = r["coverage"].to_string();
     assert!(problems.contains("file is cut"), "{problems}");
     assert!(
