@@ -54,9 +54,8 @@ fn the_clean_tree_these_tests_start_from_is_no_evidence() {
 /// Issue 13, item 1: the SSRF hits moved into `HttpProxy/Mapi`, that folder mode 000.
 #[test]
 fn an_unreadable_protocol_folder_makes_its_check_partial_and_the_verdict_inconclusive() {
-    let u = match unprivileged::Unprivileged::new() {
-        Ok(u) => u,
-        Err(why) => return unprivileged::skip("unreadable protocol folder", &why),
+    let Some(u) = unprivileged::or_skip("unreadable protocol folder") else {
+        return;
     };
     let d = unprivileged::open_tempdir();
     build_clean(d.path());
@@ -82,9 +81,8 @@ fn an_unreadable_protocol_folder_makes_its_check_partial_and_the_verdict_inconcl
 /// to the hidden optional `root` group and vanished; a link `rootkit_link` likewise.
 #[test]
 fn problems_under_a_folder_named_like_another_are_shown_and_count() {
-    let u = match unprivileged::Unprivileged::new() {
-        Ok(u) => u,
-        Err(why) => return unprivileged::skip("root.old under --full", &why),
+    let Some(u) = unprivileged::or_skip("root.old under --full") else {
+        return;
     };
     let d = unprivileged::open_tempdir();
     build_clean(d.path());
@@ -282,4 +280,46 @@ fn a_log_with_cr_only_line_ends_keeps_its_hits() {
         "raw text read back as one line: {raw:?}"
     );
     assert_eq!(verdict(&r.report), "compromised");
+}
+
+/// The IIS log folder itself unreadable: the sites behind it were not seen, so the IIS check
+/// (optional, but it had logs to read) says it could not read them and the verdict is
+/// inconclusive.
+#[test]
+fn an_unreadable_iis_log_folder_is_not_an_empty_one() {
+    let Some(u) = unprivileged::or_skip("unreadable IIS log folder") else {
+        return;
+    };
+    let d = unprivileged::open_tempdir();
+    build_clean(d.path());
+    let lf = d.path().join("inetpub/logs/LogFiles");
+    lock(&lf);
+    let r = u.scan(&[d.path().as_os_str()]);
+    unlock(&lf);
+    // Nothing of IIS could be read: no data, with the reason, and not silence.
+    assert_eq!(check_state(&r.report, "iis-web"), "no-data", "{}", r.stdout);
+    let reason = harness::check(&r.report, "iis-web")["reason"].to_string();
+    assert!(reason.contains("no record could be read"), "{reason}");
+    let g = coverage(&r.report, "IIS/(log folder)");
+    assert!(g["problems"].to_string().contains("ermission denied"));
+    assert_eq!(verdict(&r.report), "inconclusive");
+}
+
+/// A FIFO standing where an event log belongs is named, not called missing.
+#[test]
+fn a_fifo_in_an_event_log_slot_is_named() {
+    let d = unprivileged::open_tempdir();
+    build_clean(d.path());
+    let app = d
+        .path()
+        .join("Windows/System32/winevt/Logs/Application.evtx");
+    std::fs::remove_file(&app).unwrap();
+    if !mkfifo(&app) {
+        return unprivileged::skip("FIFO in an event log slot", "mkfifo is not available");
+    }
+    let r = run_scan(&[d.path().to_str().unwrap()]);
+    let p = coverage(&r.report, "EVTX/Application")["problems"].to_string();
+    assert!(p.contains("FIFO"), "{p}");
+    assert_eq!(check_state(&r.report, "cve-2021-26857"), "no-data");
+    assert_ne!(verdict(&r.report), "no-evidence");
 }

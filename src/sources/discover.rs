@@ -2,7 +2,7 @@
 //! triage collection, or `C:\` live), or loose files recognised by content.
 
 use super::classify::classify_file;
-use super::files::{LINK_NOT_FOLLOWED, walk, walk_given};
+use super::files::{walk, walk_given};
 use super::paths::{Matches, resolve_ci, resolve_ci_all, windows_path_of};
 use super::{SourceFile, SourceKind};
 use crate::model::{FileProblem, SourceCoverage};
@@ -154,24 +154,6 @@ fn registry_install() -> Option<Install> {
     })
 }
 
-/// Turns what resolving a folder met on the way into problems: links not followed, folders
-/// that could not be read (whatever lies below them was not seen, and says so).
-fn way_problems(m: &Matches) -> Vec<FileProblem> {
-    let mut v: Vec<FileProblem> = m
-        .links
-        .iter()
-        .map(|p| FileProblem {
-            path: p.display().to_string(),
-            problem: LINK_NOT_FOLLOWED.into(),
-        })
-        .collect();
-    v.extend(m.unreadable.iter().map(|(p, e)| FileProblem {
-        path: p.display().to_string(),
-        problem: super::io_problem("cannot read folder", e),
-    }));
-    v
-}
-
 /// A coverage group for the folders `m` found (every case variant), `expected` shown when none.
 /// Problems met on the way belong to the group itself: its folder may lie below them.
 fn group_of(label: &str, kind: SourceKind, m: &Matches, expected: String) -> SourceCoverage {
@@ -190,7 +172,7 @@ fn group_of(label: &str, kind: SourceKind, m: &Matches, expected: String) -> Sou
         .skip(1)
         .map(|p| p.display().to_string())
         .collect();
-    g.problems = way_problems(m);
+    g.problems = m.problems();
     g
 }
 
@@ -277,8 +259,16 @@ pub fn plan_root(root: &Path, exchange_path: Option<&Path>) -> Plan {
     let lf = only_dirs(resolve_ci_all(root, "inetpub/logs/LogFiles"));
     note_variants(&mut plan, &lf);
     let mut sites: Vec<(String, Vec<PathBuf>)> = Vec::new();
+    let mut lf_problems = lf.problems();
     for dir in &lf.found {
-        for p in super::paths::list_dir(dir).unwrap_or_default() {
+        let listed = super::paths::list_dir(dir).unwrap_or_else(|e| {
+            lf_problems.push(FileProblem {
+                path: dir.display().to_string(),
+                problem: e,
+            });
+            Vec::new()
+        });
+        for p in listed {
             let name = p
                 .file_name()
                 .map(|n| n.to_string_lossy().to_ascii_uppercase())
@@ -292,15 +282,24 @@ pub fn plan_root(root: &Path, exchange_path: Option<&Path>) -> Plan {
             }
         }
     }
-    if sites.is_empty() {
+    if sites.is_empty() && lf_problems.is_empty() {
         plan.groups.push(group_of(
             "IIS",
             SourceKind::IisW3c,
             &lf,
             shown("inetpub/logs/LogFiles"),
         ));
-    } else if !lf.links.is_empty() || !lf.unreadable.is_empty() {
-        plan.problems.extend(way_problems(&lf));
+    } else if !lf_problems.is_empty() {
+        // Sites behind an unreadable log folder were not seen: a group the IIS check reads
+        // carries the problems, so that check cannot say it saw everything.
+        let mut g = group_of(
+            "IIS/(log folder)",
+            SourceKind::IisW3c,
+            &lf,
+            shown("inetpub/logs/LogFiles"),
+        );
+        g.problems = lf_problems;
+        plan.groups.push(g);
     }
     for (name, dirs) in sites {
         let shown_site = dirs[0].display().to_string();
@@ -320,9 +319,21 @@ pub fn plan_root(root: &Path, exchange_path: Option<&Path>) -> Plan {
     for (rel, channel) in EVTX_FILES {
         let label = format!("EVTX/{channel}");
         let mut m = resolve_ci_all(root, rel);
-        m.found.retain(|p| p.is_file());
-        plan.groups
-            .push(group_of(&label, SourceKind::Evtx, &m, shown(rel)));
+        let mut specials = Vec::new();
+        m.found.retain(|p| match p.symlink_metadata() {
+            Ok(md) if md.is_file() => true,
+            Ok(md) if !md.is_dir() => {
+                specials.push(FileProblem {
+                    path: p.display().to_string(),
+                    problem: super::files::special_problem(&md.file_type()),
+                });
+                false
+            }
+            _ => false,
+        });
+        let mut g = group_of(&label, SourceKind::Evtx, &m, shown(rel));
+        g.problems.extend(specials);
+        plan.groups.push(g);
         note_variants(&mut plan, &m);
         for path in m.found {
             plan.files.push(SourceFile {
@@ -337,7 +348,7 @@ pub fn plan_root(root: &Path, exchange_path: Option<&Path>) -> Plan {
     for rel in FILE_LOCATIONS {
         let m = only_dirs(resolve_ci_all(root, rel));
         note_variants(&mut plan, &m);
-        plan.problems.extend(way_problems(&m));
+        plan.problems.extend(m.problems());
         if m.found.is_empty() {
             plan.file_locations.push((rel.to_string(), None));
         }

@@ -399,11 +399,17 @@ pub struct CrLineEnds<R> {
     inner: R,
     /// The first bytes, read ahead to decide, and how far they have been handed on.
     head: Option<(Vec<u8>, usize)>,
-    pub cr_only: bool,
+    cr_only: bool,
 }
 
 /// How much is read ahead to tell CR-only line ends from the others.
 const CR_LOOKAHEAD: usize = 64 * 1024;
+
+/// The rule, for the scan and the read-back alike: the file's first [`CR_LOOKAHEAD`] bytes
+/// (`head`) hold a `\r` and no `\n`.
+fn cr_only(head: &[u8]) -> bool {
+    memchr::memchr(b'\r', head).is_some() && memchr::memchr(b'\n', head).is_none()
+}
 
 impl<R: Read> CrLineEnds<R> {
     pub fn new(inner: R) -> Self {
@@ -421,8 +427,7 @@ impl<R: Read> Read for CrLineEnds<R> {
             let mut head = vec![0u8; CR_LOOKAHEAD];
             let n = read_full(&mut self.inner, &mut head)?;
             head.truncate(n);
-            self.cr_only =
-                memchr::memchr(b'\r', &head).is_some() && memchr::memchr(b'\n', &head).is_none();
+            self.cr_only = cr_only(&head);
             self.head = Some((head, 0));
         }
         let n = match &mut self.head {
@@ -565,7 +570,8 @@ thread_local! {
 /// read-only like every other read.
 #[derive(Default)]
 pub struct LineReader {
-    open: std::collections::HashMap<String, std::fs::File>,
+    /// Open files, each with whether its lines end in a bare `\r` ([`CrLineEnds`]).
+    open: std::collections::HashMap<String, (std::fs::File, bool)>,
     buf: Vec<u8>,
 }
 
@@ -582,11 +588,15 @@ impl LineReader {
             if self.open.len() >= READER_FILES {
                 self.open.clear();
             }
-            let f = super::open_read_only(std::path::Path::new(path))
+            let mut f = super::open_read_only(std::path::Path::new(path))
                 .map_err(|e| super::io_problem("cannot open to read the line back", &e))?;
-            self.open.insert(path.to_string(), f);
+            let mut head = vec![0u8; CR_LOOKAHEAD];
+            let n = read_full(&mut f, &mut head)
+                .map_err(|e| super::io_problem("cannot read the line back", &e))?;
+            self.open.insert(path.to_string(), (f, cr_only(&head[..n])));
         }
-        let f = self.open.get_mut(path).expect("inserted above");
+        let (f, cr) = self.open.get_mut(path).expect("inserted above");
+        let end = if *cr { b'\r' } else { b'\n' };
         f.seek(SeekFrom::Start(offset))
             .map_err(|e| super::io_problem("cannot seek to the line", &e))?;
         // Read in small steps until the line end: lines are short, `max` is large. Up to two
@@ -602,8 +612,7 @@ impl LineReader {
             let n = read_full(f, &mut buf[have..])
                 .map_err(|e| super::io_problem("cannot read the line back", &e))?;
             buf.truncate(have + n);
-            // A bare `\r` ends a line too (logs with CR-only line ends; see [`CrLineEnds`]).
-            if let Some(i) = memchr::memchr2(b'\n', b'\r', &buf[have..]) {
+            if let Some(i) = memchr::memchr(end, &buf[have..]) {
                 buf.truncate(have + i);
                 ended = true;
                 break;
@@ -886,6 +895,20 @@ mod tests {
             e.unwrap_err()
                 .starts_with("cannot open to read the line back")
         );
+    }
+
+    #[test]
+    fn lines_are_read_back_with_the_line_ends_the_scan_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let cr = dir.path().join("cr.log");
+        std::fs::write(&cr, b"first\rsecond line\rthird").unwrap();
+        let lf = dir.path().join("lf.log");
+        std::fs::write(&lf, b"first\na lone \r stays inside\r\nnext\n").unwrap();
+        let mut r = LineReader::default();
+        let cr = cr.display().to_string();
+        let lf = lf.display().to_string();
+        assert_eq!(r.read(&cr, 6, 64).unwrap(), "second line");
+        assert_eq!(r.read(&lf, 6, 64).unwrap(), "a lone \r stays inside");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Case-insensitive path resolution: NTFS ignores case, Linux does not, and evidence copies disagree
 //! (`Owa`/`OWA`, `ProgramData`/`Programdata`).
 
+use crate::model::FileProblem;
 use std::path::{Path, PathBuf};
 
 /// What resolving a path found.
@@ -65,6 +66,36 @@ pub struct Matches {
     pub links: Vec<PathBuf>,
     /// Folders on the way that could not be listed or looked into, with the error.
     pub unreadable: Vec<(PathBuf, std::io::Error)>,
+    /// Variants past [`MAX_VARIANTS`], not followed.
+    pub dropped: Vec<PathBuf>,
+}
+
+impl Matches {
+    /// What stood in the way, as coverage problems: links not followed, folders that could not
+    /// be read (whatever lies below them was not seen), variants past the cap.
+    pub fn problems(&self) -> Vec<FileProblem> {
+        let at = |p: &PathBuf, problem: String| FileProblem {
+            path: p.display().to_string(),
+            problem,
+        };
+        let mut v: Vec<FileProblem> = self
+            .links
+            .iter()
+            .map(|p| at(p, super::files::LINK_NOT_FOLLOWED.into()))
+            .collect();
+        v.extend(
+            self.unreadable
+                .iter()
+                .map(|(p, e)| at(p, super::io_problem("cannot read folder", e))),
+        );
+        v.extend(self.dropped.iter().map(|p| {
+            at(
+                p,
+                format!("not read: more than {MAX_VARIANTS} case variants of one folder"),
+            )
+        }));
+        v
+    }
 }
 
 /// At most this many case variants of one path are followed (each level multiplies them).
@@ -101,13 +132,10 @@ pub fn resolve_ci_all(base: &Path, rel: &str) -> Matches {
                 }
                 Err(err) => {
                     // A folder that can be looked into but not listed still yields the exact name.
-                    let exact = dir.join(comp);
-                    match exact.symlink_metadata() {
-                        Ok(_) => names.push(comp.into()),
-                        Err(e2) if e2.kind() == std::io::ErrorKind::NotFound => {
-                            m.unreadable.push((dir.clone(), err))
-                        }
-                        Err(_) => m.unreadable.push((dir.clone(), err)),
+                    if dir.join(comp).symlink_metadata().is_ok() {
+                        names.push(comp.into());
+                    } else {
+                        m.unreadable.push((dir.clone(), err));
                     }
                 }
             }
@@ -120,6 +148,8 @@ pub fn resolve_ci_all(base: &Path, rel: &str) -> Matches {
                     m.links.push(p);
                 } else if next.len() < MAX_VARIANTS {
                     next.push(p);
+                } else {
+                    m.dropped.push(p);
                 }
             }
         }

@@ -208,18 +208,7 @@ pub fn plan_root(
     // Every case variant of a folder is scanned (`inetpub/wwwroot` beside `Inetpub/wwwroot`).
     let dirs_of = |base: &Path, rel: &str, plan: &mut WebPlan| -> Vec<PathBuf> {
         let m = resolve_ci_all(base, rel);
-        for (p, e) in &m.unreadable {
-            plan.problems.push(FileProblem {
-                path: p.display().to_string(),
-                problem: super::io_problem("cannot read folder", e),
-            });
-        }
-        for p in &m.links {
-            plan.problems.push(FileProblem {
-                path: p.display().to_string(),
-                problem: super::files::LINK_NOT_FOLLOWED.into(),
-            });
-        }
+        plan.problems.extend(m.problems());
         m.found.into_iter().filter(|p| p.is_dir()).collect()
     };
     for (label, rel) in INSTALL_LOCATIONS {

@@ -151,3 +151,8 @@ pub fn skip(test: &str, why: &str) {
     }
     eprintln!("skipped {test}: {why}");
 }
+
+/// [`Unprivileged::new`], or the skip with its reason (see [`skip`]).
+pub fn or_skip(test: &str) -> Option<Unprivileged> {
+    Unprivileged::new().map_err(|why| skip(test, &why)).ok()
+}
