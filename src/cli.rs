@@ -189,6 +189,13 @@ impl ScanArgs {
                 self.files.max_file_size
             )
         })?;
+        let files = crate::detect::webshells::FileScanOptions {
+            full: self.files.full,
+            max_file_size,
+            yara: self.files.yara.clone(),
+            ioc: self.files.ioc.clone(),
+        };
+        crate::detect::webshells::check_inputs(&files)?;
         Ok(ScanOptions {
             root: self.root.clone(),
             logs: self.logs.clone(),
@@ -198,12 +205,7 @@ impl ScanArgs {
             threads: self.threads,
             progress: !self.no_progress && !self.quiet,
             checks,
-            files: crate::detect::webshells::FileScanOptions {
-                full: self.files.full,
-                max_file_size,
-                yara: self.files.yara.clone(),
-                ioc: self.files.ioc.clone(),
-            },
+            files,
         })
     }
 }
@@ -218,17 +220,6 @@ pub fn run(cli: Cli) -> i32 {
         Command::Scan(args) => run_scan(&args),
         Command::Verify(args) => run_verify(&args),
     }
-}
-
-/// Errors when `out` (given with `flag`) is inside the evidence: ROOT, or a folder given to --logs.
-fn refuse_evidence(opts: &ScanOptions, out: &std::path::Path) -> Result<(), String> {
-    if let Some(root) = &opts.root {
-        report::refuse_inside(root, out)?;
-    }
-    for l in opts.logs.iter().filter(|l| l.is_dir()) {
-        report::refuse_inside(l, out)?;
-    }
-    Ok(())
 }
 
 /// Writes a line to stdout. Errors are ignored: a closed pipe (`exhunt scan ... | head`) must not
@@ -255,14 +246,25 @@ fn run_scan(args: &ScanArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
-    for (flag, dir) in [("--out", &args.out), ("--collect", &args.collect)] {
-        if let Some(dir) = dir
-            && let Err(e) = refuse_evidence(&opts, dir)
-        {
-            eprintln!("exhunt: error: {flag} {}", terminal(&e));
-            return EXIT_ERROR;
+    // Every write target is resolved, checked against the evidence and proven writable before
+    // the scan starts; later writes go to the resolved folders.
+    let evidence = report::write::evidence_folders(opts.root.as_deref(), &opts.logs);
+    let mut ready = [None, None];
+    for (slot, (flag, dir)) in ready
+        .iter_mut()
+        .zip([("--out", &args.out), ("--collect", &args.collect)])
+    {
+        if let Some(dir) = dir {
+            match report::write::prepare_dir(flag, dir, &evidence) {
+                Ok(real) => *slot = Some(real),
+                Err(e) => {
+                    eprintln!("exhunt: error: {}", terminal(&e));
+                    return EXIT_ERROR;
+                }
+            }
         }
     }
+    let [out_dir, collect_dir] = ready;
     let result = match scan::run(&opts) {
         Ok(r) => r,
         Err(e) => {
@@ -273,8 +275,8 @@ fn run_scan(args: &ScanArgs) -> i32 {
     if !args.quiet {
         say_raw(&report::console::render(&result, use_color()));
     }
-    if let Some(out) = &args.out {
-        match report::write_all(&result, out) {
+    if let (Some(out), Some(real)) = (&args.out, &out_dir) {
+        match report::write_all(&result, real) {
             Ok(files) => {
                 if !args.quiet {
                     say!(
@@ -290,7 +292,7 @@ fn run_scan(args: &ScanArgs) -> i32 {
             }
         }
     }
-    if let Some(dir) = &args.collect {
+    if let Some(dir) = &collect_dir {
         let copts = CollectOptions {
             dir: dir.clone(),
             zip: args.collect_zip,

@@ -354,18 +354,10 @@ fn create_new_file(dir: &Path, rel: &str) -> io::Result<(File, String)> {
 
 /// Collects every file behind a finding of `scan`.
 pub fn collect(scan: &ScanResult, opts: &CollectOptions) -> Result<Collected, String> {
-    if let Some(root) = &scan.params.root {
-        crate::report::refuse_inside(Path::new(root), &opts.dir)?;
-    }
-    for l in scan
-        .params
-        .logs
-        .iter()
-        .map(Path::new)
-        .filter(|p| p.is_dir())
-    {
-        crate::report::refuse_inside(l, &opts.dir)?;
-    }
+    let logs: Vec<PathBuf> = scan.params.logs.iter().map(PathBuf::from).collect();
+    let evidence =
+        crate::report::write::evidence_folders(scan.params.root.as_deref().map(Path::new), &logs);
+    crate::report::write::refuse_evidence(&evidence, &opts.dir)?;
     std::fs::create_dir_all(&opts.dir).map_err(|e| {
         format!(
             "{}: cannot create the collection folder: {e} (choose a writable --collect folder)",

@@ -49,7 +49,6 @@ impl Report for FindingsCsv {
     }
 
     fn write(&self, scan: &ScanResult, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-        let p = dir.join("findings.csv");
         let opt = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
         let rows = scan.findings.iter().map(|f| {
             vec![
@@ -74,11 +73,12 @@ impl Report for FindingsCsv {
             ]
         });
         let summaries = scan.rolled_up.iter().map(|r| summary_row(&scan.host, r));
-        write_rows(std::fs::File::create(&p)?, &COLUMNS, rows.chain(summaries))?;
+        let p = super::write::create_report(dir, "findings.csv", |w| {
+            write_rows(w, &COLUMNS, rows.chain(summaries))
+        })?;
         let mut written = vec![p];
         if !scan.rolled_up.is_empty() {
-            let p = dir.join(ROLLED_UP_FILE);
-            write_rolled_up(scan, std::fs::File::create(&p)?)?;
+            let p = super::write::create_report(dir, ROLLED_UP_FILE, |w| write_rolled_up(scan, w))?;
             written.push(p);
         }
         Ok(written)

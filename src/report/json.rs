@@ -47,8 +47,7 @@ impl Report for JsonReport {
     }
 
     fn write(&self, scan: &ScanResult, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-        let p = dir.join("report.json");
-        write_json(scan, std::fs::File::create(&p)?)?;
+        let p = super::write::create_report(dir, "report.json", |w| write_json(scan, w))?;
         Ok(vec![p])
     }
 }

@@ -7,6 +7,7 @@ pub mod json;
 pub mod sanitize;
 pub mod timeline;
 pub mod tpl;
+pub mod write;
 
 use crate::scan::ScanResult;
 use std::path::{Path, PathBuf};
@@ -49,18 +50,12 @@ pub fn file_safe(s: &str) -> String {
     }
 }
 
-/// Writes every file report into `dir` (created if needed). Refuses a folder inside the scanned
-/// root: exhunt never writes under the evidence.
+/// Writes every file report into `dir` (created if needed), each through
+/// [`write::create_report`]. Refuses a folder inside the evidence: exhunt never writes under it.
 pub fn write_all(scan: &ScanResult, dir: &Path) -> Result<Vec<PathBuf>, String> {
-    if let Some(root) = &scan.params.root {
-        refuse_inside(Path::new(root), dir)?;
-    }
-    for l in &scan.params.logs {
-        let p = Path::new(l);
-        if p.is_dir() {
-            refuse_inside(p, dir)?;
-        }
-    }
+    let logs: Vec<PathBuf> = scan.params.logs.iter().map(PathBuf::from).collect();
+    let evidence = write::evidence_folders(scan.params.root.as_deref().map(Path::new), &logs);
+    write::refuse_evidence(&evidence, dir)?;
     std::fs::create_dir_all(dir).map_err(|e| {
         format!(
             "{}: cannot create output folder: {e} (choose a writable --out folder)",
@@ -81,37 +76,7 @@ pub fn write_all(scan: &ScanResult, dir: &Path) -> Result<Vec<PathBuf>, String> 
     Ok(written)
 }
 
-/// Errors when `out` is `root` or lies under it (compared after resolving links).
+/// Errors when `out` is `root` or lies under it (see [`write::refuse_inside`]).
 pub fn refuse_inside(root: &Path, out: &Path) -> Result<(), String> {
-    let root_c = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    // The output folder may not exist yet: resolve its nearest existing ancestor.
-    let mut probe = out.to_path_buf();
-    let mut tail = Vec::new();
-    let out_c = loop {
-        if let Ok(c) = probe.canonicalize() {
-            break tail
-                .iter()
-                .rev()
-                .fold(c, |acc: PathBuf, t: &std::ffi::OsString| acc.join(t));
-        }
-        match (probe.file_name().map(|n| n.to_os_string()), probe.parent()) {
-            (Some(n), Some(p)) => {
-                tail.push(n);
-                probe = if p.as_os_str().is_empty() {
-                    PathBuf::from(".")
-                } else {
-                    p.to_path_buf()
-                };
-            }
-            _ => break out.to_path_buf(),
-        }
-    };
-    if out_c.starts_with(&root_c) {
-        return Err(format!(
-            "{}: refusing to write inside the scanned evidence {} (choose a folder outside it)",
-            out.display(),
-            root.display()
-        ));
-    }
-    Ok(())
+    write::refuse_inside(root, out)
 }

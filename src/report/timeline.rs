@@ -32,10 +32,8 @@ impl Report for TimelineFiles {
     }
 
     fn write(&self, scan: &ScanResult, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-        let csv = dir.join("timeline.csv");
-        write_csv(scan, std::io::BufWriter::new(std::fs::File::create(&csv)?))?;
-        let jsonl = dir.join("timeline.jsonl");
-        write_jsonl(scan, std::fs::File::create(&jsonl)?)?;
+        let csv = super::write::create_report(dir, "timeline.csv", |w| write_csv(scan, w))?;
+        let jsonl = super::write::create_report(dir, "timeline.jsonl", |w| write_jsonl(scan, w))?;
         Ok(vec![csv, jsonl])
     }
 }

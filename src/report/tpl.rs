@@ -38,7 +38,23 @@ pub struct TplFiles;
 
 /// Writes a CSV the way PowerShell's `Export-Csv` does.
 fn write_ps_csv(path: &Path, header: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
-    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+    create(path, |f| ps_csv(f, header, rows))
+}
+
+/// Creates `path` through [`super::write::create_report`].
+fn create(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    super::write::create_report(dir, &name, fill).map(|_| ())
+}
+
+fn ps_csv(f: &mut dyn Write, header: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
     f.write_all(b"#TYPE Selected.System.Management.Automation.PSCustomObject\r\n")?;
     let mut w = ::csv::WriterBuilder::new()
         .quote_style(::csv::QuoteStyle::Always)
@@ -52,14 +68,15 @@ fn write_ps_csv(path: &Path, header: &[&str], rows: &[Vec<String>]) -> std::io::
 }
 
 fn write_lines(path: &Path, lines: &[String]) -> std::io::Result<()> {
-    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
-    for l in lines {
+    create(path, |f| {
+        for l in lines {
         // one value per line: line breaks inside a value would forge extra entries, and control
         // sequences would run in the terminal of whoever `cat`s the file
         f.write_all(super::sanitize::terminal(&l.replace(['\r', '\n'], " ")).as_bytes())?;
         f.write_all(b"\r\n")?;
-    }
-    f.flush()
+        }
+        f.flush()
+    })
 }
 
 fn nine(f: &Finding) -> Vec<String> {

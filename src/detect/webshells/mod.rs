@@ -84,15 +84,44 @@ pub struct Prepared {
     pub yara_problems: usize,
 }
 
+/// Checks the `--yara` and `--ioc` paths before anything opens them: a missing path, or a FIFO,
+/// socket or device (which could block the run or never end) is refused, never opened.
+pub fn check_inputs(opts: &FileScanOptions) -> Result<(), String> {
+    let check = |flag: &str, p: &std::path::Path, dir_ok: bool| -> Result<(), String> {
+        let m = match std::fs::metadata(p) {
+            Ok(m) => m,
+            Err(_) if std::fs::symlink_metadata(p).is_ok() => {
+                return Err(format!("{flag} {}: a link that points nowhere", p.display()));
+            }
+            Err(_) if dir_ok => {
+                return Err(format!("{flag} {}: no such file or folder", p.display()));
+            }
+            Err(_) => return Err(format!("{flag} {}: no such file", p.display())),
+        };
+        let ft = m.file_type();
+        if ft.is_file() || (dir_ok && ft.is_dir()) {
+            return Ok(());
+        }
+        Err(format!(
+            "{flag} {}: is {}, not a {}; refusing to open it",
+            p.display(),
+            crate::report::write::kind_of(&ft),
+            if dir_ok { "file or folder" } else { "file" }
+        ))
+    };
+    for p in &opts.yara {
+        check("--yara", p, true)?;
+    }
+    for p in &opts.ioc {
+        check("--ioc", p, false)?;
+    }
+    Ok(())
+}
+
 /// Loads the built-in and user rules and indicators. Fails when a given `--yara`/`--ioc` path
 /// does not exist (a usage error), never for a rule file that does not compile.
 pub fn prepare(opts: &FileScanOptions) -> Result<Prepared, String> {
-    if let Some(p) = yara::missing(&opts.yara) {
-        return Err(format!("--yara {}: no such file or folder", p.display()));
-    }
-    if let Some(p) = opts.ioc.iter().find(|p| !p.is_file()) {
-        return Err(format!("--ioc {}: no such file", p.display()));
-    }
+    check_inputs(opts)?;
     let loaded = yara::BorealEngine::load(&opts.yara)?;
     let mut indicators = ioc::Indicators::builtin();
     for p in &opts.ioc {

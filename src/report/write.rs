@@ -1,0 +1,194 @@
+//! Output safety, in one place: where an output folder really is (so that it is never inside the
+//! evidence), a write probe before the scan, and the one way every report file is created: a
+//! fresh temporary name made with `create_new` (`O_EXCL`, never follows a link), renamed over the
+//! final name. A final name that exists and is not a regular file (a link, FIFO, folder) is
+//! refused, never written through.
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::path::{Component, Path, PathBuf};
+
+/// Where `p` really is: made absolute against the current folder, `.` and `..` applied, and
+/// every existing prefix resolved through links. Components that do not exist yet are taken as
+/// the folders they will be created as (so `missing/..` is the folder `missing` is in).
+pub fn resolve(p: &Path) -> io::Result<PathBuf> {
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()?.join(p)
+    };
+    let mut cur = PathBuf::new();
+    let mut tail: Vec<OsString> = Vec::new();
+    for c in abs.components() {
+        match c {
+            Component::Prefix(_) | Component::RootDir => {
+                cur.push(c.as_os_str());
+                cur = cur.canonicalize().unwrap_or(cur);
+            }
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if tail.pop().is_none() {
+                    cur.pop();
+                }
+            }
+            Component::Normal(n) => {
+                let next = cur.join(n);
+                if tail.is_empty() && std::fs::symlink_metadata(&next).is_ok() {
+                    cur = next.canonicalize().map_err(|e| {
+                        io::Error::new(
+                            e.kind(),
+                            format!("{}: cannot resolve: {e}", next.display()),
+                        )
+                    })?;
+                } else {
+                    tail.push(n.to_os_string());
+                }
+            }
+        }
+    }
+    Ok(tail.iter().fold(cur, |acc, t| acc.join(t)))
+}
+
+/// Errors when `out` is `evidence` or lies under it (both resolved with [`resolve`]).
+pub fn refuse_inside(evidence: &Path, out: &Path) -> Result<(), String> {
+    let ev = resolve(evidence).map_err(|e| format!("{}: {e}", evidence.display()))?;
+    let o = resolve(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    if o.starts_with(&ev) {
+        return Err(format!(
+            "{}: refusing to write inside the scanned evidence {} (choose a folder outside it)",
+            out.display(),
+            evidence.display()
+        ));
+    }
+    Ok(())
+}
+
+/// The evidence of a scan: ROOT, every folder given to `--logs`, and the folder of every file
+/// given to `--logs`.
+pub fn evidence_folders(root: Option<&Path>, logs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = root.map(Path::to_path_buf).into_iter().collect();
+    for l in logs {
+        if l.is_dir() {
+            v.push(l.clone());
+        } else {
+            match l.parent() {
+                Some(p) if !p.as_os_str().is_empty() => v.push(p.to_path_buf()),
+                _ => v.push(PathBuf::from(".")),
+            }
+        }
+    }
+    v
+}
+
+/// Errors when `out` lies inside any of the evidence folders.
+pub fn refuse_evidence(evidence: &[PathBuf], out: &Path) -> Result<(), String> {
+    evidence.iter().try_for_each(|e| refuse_inside(e, out))
+}
+
+/// A name in `dir` nobody uses: `.<stem>.<pid>.<n>.tmp`, created with `create_new`.
+fn create_fresh(dir: &Path, stem: &str) -> io::Result<(std::fs::File, PathBuf)> {
+    let pid = std::process::id();
+    for n in 0..1000u32 {
+        let p = dir.join(format!(".{stem}.{pid}.{n}.tmp"));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&p)
+        {
+            Ok(f) => return Ok((f, p)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        format!("{}: no free temporary name", dir.display()),
+    ))
+}
+
+/// What a non-regular file is, for messages.
+pub fn kind_of(ft: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+        if ft.is_block_device() || ft.is_char_device() {
+            return "a device";
+        }
+    }
+    if ft.is_symlink() {
+        "a symbolic link"
+    } else if ft.is_dir() {
+        "a folder"
+    } else if ft.is_file() {
+        "a file"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Errors when `p` exists and is not a regular file (checked without following a link).
+pub fn refuse_non_regular(p: &Path) -> io::Result<()> {
+    match std::fs::symlink_metadata(p) {
+        Ok(m) if !m.file_type().is_file() => Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!(
+                "{} exists and is {}: refusing to write through it (remove it or choose another --out folder)",
+                p.display(),
+                kind_of(&m.file_type())
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Creates the report file `dir/name` with `fill`: written to a fresh temporary file, then
+/// renamed over `name`. Returns the final path.
+pub fn create_report(
+    dir: &Path,
+    name: &str,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<PathBuf> {
+    let fin = dir.join(name);
+    refuse_non_regular(&fin)?;
+    let (f, tmp) = create_fresh(dir, name)?;
+    let mut w = io::BufWriter::new(f);
+    let done = fill(&mut w)
+        .and_then(|()| w.flush())
+        .and_then(|()| refuse_non_regular(&fin))
+        .and_then(|()| std::fs::rename(&tmp, &fin));
+    if let Err(e) = done {
+        drop(w);
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    Ok(fin)
+}
+
+/// The report names that do not depend on the host.
+pub const FIXED_NAMES: [&str; 5] = [
+    "report.json",
+    "findings.csv",
+    "rolled-up.csv",
+    "timeline.csv",
+    "timeline.jsonl",
+];
+
+/// Before the scan: `dir` (given with `flag`) is resolved, refused inside the evidence, created,
+/// and proven writable by creating and removing a probe file. Returns the resolved folder, where
+/// every later write goes.
+pub fn prepare_dir(flag: &str, dir: &Path, evidence: &[PathBuf]) -> Result<PathBuf, String> {
+    refuse_evidence(evidence, dir).map_err(|e| format!("{flag} {e}"))?;
+    let fail = |e: &dyn std::fmt::Display| format!("cannot write to {flag} {}: {e}", dir.display());
+    let real = resolve(dir).map_err(|e| fail(&e))?;
+    std::fs::create_dir_all(&real).map_err(|e| fail(&e))?;
+    let (f, probe) = create_fresh(&real, "exhunt-probe").map_err(|e| fail(&e))?;
+    drop(f);
+    std::fs::remove_file(&probe).map_err(|e| fail(&e))?;
+    Ok(real)
+}
