@@ -75,8 +75,3 @@ pub fn write_all(scan: &ScanResult, dir: &Path) -> Result<Vec<PathBuf>, String> 
     }
     Ok(written)
 }
-
-/// Errors when `out` is `root` or lies under it (see [`write::refuse_inside`]).
-pub fn refuse_inside(root: &Path, out: &Path) -> Result<(), String> {
-    write::refuse_inside(root, out)
-}

@@ -70,10 +70,10 @@ fn ps_csv(f: &mut dyn Write, header: &[&str], rows: &[Vec<String>]) -> std::io::
 fn write_lines(path: &Path, lines: &[String]) -> std::io::Result<()> {
     create(path, |f| {
         for l in lines {
-        // one value per line: line breaks inside a value would forge extra entries, and control
-        // sequences would run in the terminal of whoever `cat`s the file
-        f.write_all(super::sanitize::terminal(&l.replace(['\r', '\n'], " ")).as_bytes())?;
-        f.write_all(b"\r\n")?;
+            // one value per line: line breaks inside a value would forge extra entries, and control
+            // sequences would run in the terminal of whoever `cat`s the file
+            f.write_all(super::sanitize::terminal(&l.replace(['\r', '\n'], " ")).as_bytes())?;
+            f.write_all(b"\r\n")?;
         }
         f.flush()
     })

@@ -35,10 +35,7 @@ pub fn resolve(p: &Path) -> io::Result<PathBuf> {
                 let next = cur.join(n);
                 if tail.is_empty() && std::fs::symlink_metadata(&next).is_ok() {
                     cur = next.canonicalize().map_err(|e| {
-                        io::Error::new(
-                            e.kind(),
-                            format!("{}: cannot resolve: {e}", next.display()),
-                        )
+                        io::Error::new(e.kind(), format!("{}: cannot resolve: {e}", next.display()))
                     })?;
                 } else {
                     tail.push(n.to_os_string());
@@ -187,8 +184,57 @@ pub fn prepare_dir(flag: &str, dir: &Path, evidence: &[PathBuf]) -> Result<PathB
     let fail = |e: &dyn std::fmt::Display| format!("cannot write to {flag} {}: {e}", dir.display());
     let real = resolve(dir).map_err(|e| fail(&e))?;
     std::fs::create_dir_all(&real).map_err(|e| fail(&e))?;
+    if flag == "--out" {
+        // A planted link or FIFO under a report's name is refused now, not after the scan.
+        for name in FIXED_NAMES {
+            refuse_non_regular(&real.join(name)).map_err(|e| format!("{flag}: {e}"))?;
+        }
+    }
     let (f, probe) = create_fresh(&real, "exhunt-probe").map_err(|e| fail(&e))?;
     drop(f);
     std::fs::remove_file(&probe).map_err(|e| fail(&e))?;
     Ok(real)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parent_steps_through_missing_folders_are_applied_lexically() {
+        let d = tempfile::tempdir().unwrap();
+        let base = d.path().canonicalize().unwrap();
+        std::fs::create_dir_all(base.join("X")).unwrap();
+        std::fs::create_dir_all(base.join("T")).unwrap();
+        let p = base.join("X/missing/../../T/r");
+        assert_eq!(resolve(&p).unwrap(), base.join("T/r"));
+        assert!(refuse_inside(&base.join("T"), &p).is_err());
+        assert!(refuse_inside(&base.join("T"), &base.join("X/missing/../r")).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_are_followed_before_the_comparison() {
+        let d = tempfile::tempdir().unwrap();
+        let base = d.path().canonicalize().unwrap();
+        std::fs::create_dir_all(base.join("T/deep")).unwrap();
+        std::os::unix::fs::symlink(base.join("T/deep"), base.join("L")).unwrap();
+        // L/.. is T (the parent of the link's target), as the kernel sees it
+        assert_eq!(resolve(&base.join("L/../x")).unwrap(), base.join("T/x"));
+        assert!(refuse_inside(&base.join("T"), &base.join("L/new/out")).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_report_name_held_by_a_link_is_refused_and_the_target_untouched() {
+        let d = tempfile::tempdir().unwrap();
+        let ev = d.path().join("evidence.log");
+        std::fs::write(&ev, b"keep").unwrap();
+        std::os::unix::fs::symlink(&ev, d.path().join("report.json")).unwrap();
+        let e = create_report(d.path(), "report.json", |w| w.write_all(b"x")).unwrap_err();
+        assert!(e.to_string().contains("symbolic link"), "{e}");
+        assert_eq!(std::fs::read(&ev).unwrap(), b"keep");
+        let left: Vec<_> = std::fs::read_dir(d.path()).unwrap().collect();
+        assert_eq!(left.len(), 2, "no temporary file left behind");
+    }
 }

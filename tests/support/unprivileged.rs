@@ -115,6 +115,15 @@ impl Unprivileged {
         }
     }
 
+    /// `exhunt ARGS` as that user, as is.
+    pub fn run(&self, args: &[&std::ffi::OsStr]) -> std::process::Output {
+        self.command()
+            .env("NO_COLOR", "1")
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
     /// `exhunt scan ARGS --out <fresh folder the user may write>`.
     pub fn scan(&self, args: &[&std::ffi::OsStr]) -> Run {
         let out = tempfile::Builder::new()

@@ -91,7 +91,10 @@ pub fn check_inputs(opts: &FileScanOptions) -> Result<(), String> {
         let m = match std::fs::metadata(p) {
             Ok(m) => m,
             Err(_) if std::fs::symlink_metadata(p).is_ok() => {
-                return Err(format!("{flag} {}: a link that points nowhere", p.display()));
+                return Err(format!(
+                    "{flag} {}: a link that points nowhere",
+                    p.display()
+                ));
             }
             Err(_) if dir_ok => {
                 return Err(format!("{flag} {}: no such file or folder", p.display()));
