@@ -307,8 +307,9 @@ fn loose_logs_are_collected_under_the_given_path_and_clashes_get_a_suffix() {
     let logs = tmp.path().join("triage");
     trees::write(&logs, "sub/x:1.LOG", &hit);
     trees::write(&logs, "sub/x_1.LOG", &hit);
-    let single = tmp.path().join("single.LOG");
-    std::fs::write(&single, &hit).unwrap();
+    // a --logs file's folder is evidence too: the collection goes beside it, not in it
+    let single = tmp.path().join("one/single.LOG");
+    trees::write(tmp.path(), "one/single.LOG", &hit);
     let c = tmp.path().join("c");
     exhunt()
         .arg("scan")
