@@ -133,15 +133,21 @@ fn checked_rel(rel: &str) -> Option<&Path> {
     ok.then_some(p)
 }
 
+/// The largest manifest (`.json` or `.csv`) `verify` reads. Whatever size a zip entry declares,
+/// no more than this (plus one byte) is ever inflated or held in memory.
+pub const MAX_MANIFEST: u64 = 64 << 20;
+
 fn read_limited(mut r: impl Read, what: &str) -> Result<Vec<u8>, String> {
-    const MAX_MANIFEST: u64 = 1 << 30;
     let mut v = Vec::new();
     r.by_ref()
         .take(MAX_MANIFEST + 1)
         .read_to_end(&mut v)
         .map_err(|e| format!("{what}: cannot read: {e}"))?;
     if v.len() as u64 > MAX_MANIFEST {
-        return Err(format!("{what}: larger than 1 GiB, not a manifest"));
+        return Err(format!(
+            "{what}: larger than {} MiB, not a manifest (a zip bomb?); not verified",
+            MAX_MANIFEST >> 20
+        ));
     }
     Ok(v)
 }
@@ -191,6 +197,78 @@ fn compare(v: &mut Verification, e: &manifest::Entry, got: std::io::Result<(u64,
     }
 }
 
+/// Compares `manifest.csv` with `manifest.json` row by row (original and collected path, size,
+/// hashes; every row of `files[]` then of `not_collected[]`), as the CSV writer renders them.
+fn compare_csv(v: &mut Verification, man: &Manifest, csv_bytes: &[u8]) {
+    let mut want = Vec::new();
+    if man.write_csv(&mut want).is_err() {
+        return;
+    }
+    let rows = |b: &[u8]| -> Result<Vec<Vec<String>>, String> {
+        let mut r = ::csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(b);
+        r.records()
+            .map(|rec| {
+                rec.map(|rec| rec.iter().map(str::to_string).collect())
+                    .map_err(|e| e.to_string())
+            })
+            .collect()
+    };
+    let (Ok(want), got) = (rows(&want), rows(csv_bytes)) else {
+        return;
+    };
+    let got = match got {
+        Ok(g) => g,
+        Err(e) => {
+            v.differences.push(Difference {
+                kind: Kind::Changed,
+                path: manifest::CSV_NAME.into(),
+                detail: format!("not a readable CSV ({e})"),
+            });
+            return;
+        }
+    };
+    // original_path, collected_path, size, sha256, md5
+    const KEY: [usize; 5] = [0, 1, 2, 3, 4];
+    let key = |row: &[String]| -> Vec<String> {
+        KEY.iter()
+            .map(|&i| row.get(i).cloned().unwrap_or_default())
+            .collect()
+    };
+    if got.first() != want.first() {
+        v.differences.push(Difference {
+            kind: Kind::Changed,
+            path: manifest::CSV_NAME.into(),
+            detail: "its header differs from the one exhunt writes".into(),
+        });
+    }
+    let n = got.len().max(want.len());
+    for i in 1..n {
+        let (g, w) = (got.get(i), want.get(i));
+        let same = match (g, w) {
+            (Some(g), Some(w)) => key(g) == key(w),
+            _ => false,
+        };
+        if !same {
+            let show = |r: Option<&Vec<String>>| {
+                r.map(|r| key(r).join(","))
+                    .unwrap_or_else(|| "no row".into())
+            };
+            v.differences.push(Difference {
+                kind: Kind::Changed,
+                path: manifest::CSV_NAME.into(),
+                detail: format!(
+                    "row {i} differs from manifest.json: {} in the CSV, {} in the JSON",
+                    show(g),
+                    show(w)
+                ),
+            });
+        }
+    }
+}
+
 /// Verifies a `DIR/<host>` folder.
 pub fn verify_folder(dir: &Path) -> Result<Verification, String> {
     let mpath = dir.join(manifest::JSON_NAME);
@@ -234,12 +312,18 @@ pub fn verify_folder(dir: &Path) -> Result<Verification, String> {
             }
         }
     }
-    if !dir.join(manifest::CSV_NAME).is_file() {
+    let cpath = dir.join(manifest::CSV_NAME);
+    if !cpath.is_file() {
         v.differences.push(Difference {
             kind: Kind::Missing,
             path: manifest::CSV_NAME.into(),
             detail: "the CSV manifest is gone".into(),
         });
+    } else {
+        let f =
+            open_read_only(&cpath).map_err(|e| format!("{}: cannot open: {e}", cpath.display()))?;
+        let csv_bytes = read_limited(f, &cpath.display().to_string())?;
+        compare_csv(&mut v, &man, &csv_bytes);
     }
     for entry in walkdir::WalkDir::new(dir)
         .follow_links(false)
@@ -303,6 +387,14 @@ pub fn verify_zip(path: &Path) -> Result<Verification, String> {
             path.display()
         )
     })?;
+    // The archive keeps one entry per name: a second entry of one name would go unseen.
+    if za.has_duplicate_names() {
+        return Err(format!(
+            "{}: holds more than one entry of one name in its central directory (the zip has \
+             been tampered with: exhunt never writes two); not verified",
+            path.display()
+        ));
+    }
     let names: Vec<String> = (0..za.len())
         .filter_map(|i| {
             za.by_index_raw(i)
@@ -310,6 +402,25 @@ pub fn verify_zip(path: &Path) -> Result<Verification, String> {
                 .and_then(|z| z.name().ok().map(|n| n.into_owned()))
         })
         .collect();
+    if names.len() != za.len() {
+        return Err(format!(
+            "{}: an entry name cannot be read; not an exhunt collection, not verified",
+            path.display()
+        ));
+    }
+    // Two entries of one name (or of names equal but for case, which clash when unzipped on
+    // Windows or macOS): a reader sees only one of them, so the other could be anything.
+    let mut seen: HashSet<String> = HashSet::new();
+    for n in &names {
+        if !seen.insert(n.to_lowercase()) {
+            return Err(format!(
+                "{}: holds more than one entry named {:?} (the zip has been tampered with: \
+                 exhunt never writes two); not verified",
+                path.display(),
+                crate::report::sanitize::terminal(n)
+            ));
+        }
+    }
     let manifests: Vec<&String> = names
         .iter()
         .filter(|n| {
@@ -373,15 +484,21 @@ pub fn verify_zip(path: &Path) -> Result<Verification, String> {
             }),
         }
     }
-    if !names
-        .iter()
-        .any(|n| *n == format!("{prefix}{}", manifest::CSV_NAME))
-    {
+    let cname = format!("{prefix}{}", manifest::CSV_NAME);
+    if !names.contains(&cname) {
         v.differences.push(Difference {
             kind: Kind::Missing,
             path: manifest::CSV_NAME.into(),
             detail: "the CSV manifest is gone from the zip".into(),
         });
+    } else {
+        let csv_bytes = {
+            let zf = za
+                .by_name(&cname)
+                .map_err(|e| format!("{}: {cname}: {e}", path.display()))?;
+            read_limited(zf, &format!("{}: {cname}", path.display()))?
+        };
+        compare_csv(&mut v, &man, &csv_bytes);
     }
     for n in &names {
         if n.ends_with('/') || expected.contains(n) {
