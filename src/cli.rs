@@ -77,6 +77,18 @@ pub struct ScanArgs {
     /// With --collect: write one DIR/<host>.zip (manifest inside and beside it) instead of a folder.
     #[arg(long, requires = "collect")]
     pub collect_zip: bool,
+    /// With --collect: copy at most this much of one file (the whole file is still hashed; the
+    /// manifest says what was cut). In MiB, or with a unit: 512K, 64M, 2G.
+    #[arg(
+        long,
+        requires = "collect",
+        default_value = "256M",
+        value_name = "SIZE"
+    )]
+    pub collect_max_file_size: String,
+    /// With --collect: copy at most this much in all (later files are hashed, cut or skipped).
+    #[arg(long, requires = "collect", default_value = "4G", value_name = "SIZE")]
+    pub collect_max_total: String,
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -246,6 +258,26 @@ fn run_scan(args: &ScanArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
+    // the collection budgets are read before the scan: a typo must not cost the scan's hours
+    let mut sizes = [0u64; 2];
+    for (i, (flag, v)) in [
+        ("--collect-max-file-size", &args.collect_max_file_size),
+        ("--collect-max-total", &args.collect_max_total),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        match parse_size(v) {
+            Some(n) => sizes[i] = n,
+            None => {
+                eprintln!(
+                    "exhunt: error: {flag} {}: not a size (use 256, 64M, 512K or 2G)\n{SCAN_USAGE}",
+                    terminal(v)
+                );
+                return EXIT_ERROR;
+            }
+        }
+    }
     // Every write target is resolved, checked against the evidence and proven writable before
     // the scan starts; later writes go to the resolved folders.
     let evidence = report::write::evidence_folders(opts.root.as_deref(), &opts.logs);
@@ -296,6 +328,8 @@ fn run_scan(args: &ScanArgs) -> i32 {
         let copts = CollectOptions {
             dir: dir.clone(),
             zip: args.collect_zip,
+            max_file_size: sizes[0],
+            max_total: sizes[1],
         };
         match collect::collect(&result, &copts) {
             Ok(c) => {

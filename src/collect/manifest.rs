@@ -7,14 +7,14 @@ use serde::{Deserialize, Serialize};
 use std::io::Write;
 
 /// Schema of `manifest.json`; the number changes whenever a field is removed or changes meaning.
-pub const SCHEMA: &str = "exhunt.collection/1";
+pub const SCHEMA: &str = "exhunt.collection/2";
 
 /// File names of the manifests inside a collection folder (reserved: no collected file takes them).
 pub const JSON_NAME: &str = "manifest.json";
 pub const CSV_NAME: &str = "manifest.csv";
 
 /// The CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 11] = [
+pub const CSV_COLUMNS: [&str; 15] = [
     "original_path",
     "collected_path",
     "size",
@@ -26,6 +26,10 @@ pub const CSV_COLUMNS: [&str; 11] = [
     "findings",
     "note",
     "host",
+    "original_path_hex",
+    "copied_size",
+    "copied_sha256",
+    "cut",
 ];
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -47,14 +51,26 @@ pub struct Scanned {
 /// One collected file.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Entry {
-    /// Where the file was on the scanned system, as exhunt found it.
+    /// Where the file was on the scanned system, shown unambiguously: bytes that are not UTF-8
+    /// as `\xNN`, control and bidi characters as `\xNN` / `\u{NN}`, a backslash as `\\`.
     pub original_path: String,
+    /// The exact bytes of the original path (hex), when `original_path` had to escape any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_path_hex: Option<String>,
     /// Where the copy is, relative to the collection folder (`/`-separated).
     pub collected_path: String,
-    /// Bytes copied (and hashed).
+    /// Bytes read and hashed: the whole file (also when the copy was cut).
     pub size: u64,
     pub sha256: String,
     pub md5: String,
+    /// When the copy holds fewer bytes than the file (a size budget): how many, and their SHA-256.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copied_size: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copied_sha256: Option<String>,
+    /// What was cut or skipped, and why (the budget that stopped the copy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cut: Option<String>,
     /// File times as they were before copying (UTC, RFC 3339, full precision); absent where the
     /// file system does not keep them.
     pub modified: Option<String>,
@@ -146,6 +162,10 @@ impl Manifest {
                     e.findings.join("; "),
                     opt(&e.note),
                     self.host.clone(),
+                    opt(&e.original_path_hex),
+                    e.copied_size.map(|n| n.to_string()).unwrap_or_default(),
+                    opt(&e.copied_sha256),
+                    opt(&e.cut),
                 ]
             })
             .chain(self.not_collected.iter().map(|n| {
@@ -161,6 +181,10 @@ impl Manifest {
                     n.findings.join("; "),
                     format!("NOT COLLECTED: {}", n.problem),
                     self.host.clone(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
                 ]
             }));
         write_rows(w, &CSV_COLUMNS, rows)
@@ -195,6 +219,10 @@ mod tests {
             accessed: None,
             findings: vec!["cve-2021-26855/anchor-mailbox-ssrf@line:12".into()],
             note: None,
+            original_path_hex: None,
+            copied_size: None,
+            copied_sha256: None,
+            cut: None,
         });
         m.not_collected.push(NotCollected {
             original_path: "-gone".into(),

@@ -7,17 +7,18 @@
 //! (name clashes get `.1`, `.2`, ...; an existing `DIR/<host>` gets a new `DIR/<host>.1`).
 
 pub mod manifest;
+pub mod open;
 pub mod verify;
 
 use crate::report::file_safe;
+use crate::report::sanitize::name_bytes;
 use crate::scan::ScanResult;
-use crate::sources::open_read_only;
 use manifest::{Entry, Manifest, NotCollected, Scanned};
 use md5::Md5;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
 use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, Write};
 use std::path::{Component, Path, PathBuf};
 use std::time::SystemTime;
 
@@ -25,6 +26,13 @@ use std::time::SystemTime;
 const BUF: usize = 1 << 20;
 /// How many `.N` suffixes are tried for a name clash before giving up.
 const MAX_CLASH: u32 = 10_000;
+/// A run of zeros this long (aligned to the copy's blocks) is skipped, not written, in a folder
+/// collection: the copy of a sparse file stays sparse.
+const ZERO_BLOCK: usize = 64 << 10;
+/// Default `--collect-max-file-size`: bytes copied of one file (the whole file is still hashed).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 256 << 20;
+/// Default `--collect-max-total`: bytes copied into one collection.
+pub const DEFAULT_MAX_TOTAL: u64 = 4 << 30;
 
 /// Where and how to collect.
 #[derive(Clone, Debug)]
@@ -32,6 +40,22 @@ pub struct CollectOptions {
     pub dir: PathBuf,
     /// One `DIR/<host>.zip` instead of a folder.
     pub zip: bool,
+    /// At most this many bytes of one file are copied (the rest is hashed, not copied).
+    pub max_file_size: u64,
+    /// At most this many bytes are copied in all.
+    pub max_total: u64,
+}
+
+impl CollectOptions {
+    /// Collect into `dir` (a folder) with the default budgets.
+    pub fn new(dir: PathBuf) -> CollectOptions {
+        CollectOptions {
+            dir,
+            zip: false,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            max_total: DEFAULT_MAX_TOTAL,
+        }
+    }
 }
 
 /// What a collection wrote.
@@ -49,8 +73,16 @@ pub struct Collected {
 /// A file to collect, and the findings that point at it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
+    /// The file's real path (on Unix, its exact bytes).
     pub source: PathBuf,
+    /// `source` shown unambiguously ([`name_bytes`]).
     pub original: String,
+    /// Hex of `source`'s bytes when `original` had to escape some of them.
+    pub original_hex: Option<String>,
+    /// The folder (or file) the user named, opened as given, and the rest of the path below it,
+    /// opened one component at a time without following links ([`open::open_beneath`]).
+    pub base: PathBuf,
+    pub rest: PathBuf,
     /// Relative path inside the collection, `/`-separated, every component made safe.
     pub rel: String,
     pub findings: Vec<String>,
@@ -106,11 +138,12 @@ pub fn safe_component(c: &str) -> String {
     s
 }
 
-/// The safe relative path of `p` (its normal components only).
+/// The safe relative path of `p` (its normal components only): each component's bytes escaped
+/// ([`name_bytes`]: invalid UTF-8, controls, bidi characters) and then made safe.
 fn safe_rel(p: &Path) -> Vec<String> {
     p.components()
         .filter_map(|c| match c {
-            Component::Normal(n) => Some(safe_component(&n.to_string_lossy())),
+            Component::Normal(n) => Some(safe_component(&name_bytes(&open::os_bytes(n)))),
             Component::ParentDir => Some("_".into()),
             _ => None,
         })
@@ -191,15 +224,95 @@ pub fn plan(scan: &ScanResult) -> Vec<Item> {
             }
         }
     }
-    by_path
-        .into_iter()
-        .map(|(p, findings)| Item {
-            source: PathBuf::from(p),
-            original: p.to_string(),
-            rel: rel_for(scan, Path::new(p)),
-            findings,
-        })
-        .collect()
+    let mut items = Vec::new();
+    for (p, findings) in by_path {
+        for source in real_paths(Path::new(p)) {
+            let (base, rest) = base_and_rest(scan, &source);
+            let bytes = open::os_bytes(source.as_os_str());
+            let shown = name_bytes(&bytes);
+            let original_hex =
+                matches!(shown, std::borrow::Cow::Owned(_)).then(|| manifest::hex(&bytes));
+            items.push(Item {
+                original: shown.into_owned(),
+                original_hex,
+                rel: rel_for(scan, &source),
+                base,
+                rest,
+                source,
+                findings: findings.clone(),
+            });
+        }
+    }
+    items
+}
+
+/// The paths a scanned path stands for. The scan records paths as text, a name that is not valid
+/// UTF-8 with U+FFFD in place of its bad bytes: such a component is looked up among its folder's
+/// entries (every entry that shows the same is taken; each one is evidence).
+fn real_paths(p: &Path) -> Vec<PathBuf> {
+    const LOST: char = '\u{fffd}';
+    if p.symlink_metadata().is_ok() || !p.to_string_lossy().contains(LOST) {
+        return vec![p.to_path_buf()];
+    }
+    let mut cands = vec![PathBuf::new()];
+    for c in p.components() {
+        let mut next = Vec::new();
+        for cand in &cands {
+            let direct = cand.join(c.as_os_str());
+            if direct.symlink_metadata().is_ok() {
+                next.push(direct);
+                continue;
+            }
+            let Component::Normal(n) = c else { continue };
+            let want = n.to_string_lossy();
+            if !want.contains(LOST) {
+                continue;
+            }
+            let dir = if cand.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                cand.as_path()
+            };
+            if let Ok(rd) = std::fs::read_dir(dir) {
+                for e in rd.flatten() {
+                    if e.file_name().to_string_lossy() == want {
+                        next.push(cand.join(e.file_name()));
+                    }
+                }
+            }
+        }
+        cands = next;
+    }
+    cands.sort();
+    if cands.is_empty() {
+        vec![p.to_path_buf()]
+    } else {
+        cands
+    }
+}
+
+/// The trusted start of `source` (ROOT, or the `--logs` path holding it, as given) and the rest.
+fn base_and_rest(scan: &ScanResult, source: &Path) -> (PathBuf, PathBuf) {
+    if let Some(root) = &scan.params.root
+        && let Ok(rest) = source.strip_prefix(root)
+    {
+        return (PathBuf::from(root), rest.to_path_buf());
+    }
+    if scan.params.root.is_none()
+        && let Some((l, rest)) = scan
+            .params
+            .logs
+            .iter()
+            .filter_map(|l| source.strip_prefix(l).ok().map(|rest| (l, rest)))
+            .max_by_key(|(l, _)| l.len())
+    {
+        return (PathBuf::from(l), rest.to_path_buf());
+    }
+    // Outside ROOT (an absolute --exchange-path elsewhere): its folder as named by the user.
+    match (source.parent(), source.file_name()) {
+        (Some(d), Some(n)) if !d.as_os_str().is_empty() => (d.to_path_buf(), PathBuf::from(n)),
+        _ => (source.to_path_buf(), PathBuf::new()),
+    }
 }
 
 fn rfc3339(t: io::Result<SystemTime>) -> Option<String> {
@@ -210,16 +323,23 @@ fn rfc3339(t: io::Result<SystemTime>) -> Option<String> {
 
 /// The result of streaming one file.
 struct Copied {
+    /// Bytes read and hashed (the whole file).
     size: u64,
     sha256: String,
     md5: String,
+    /// Bytes written to the copy.
+    copied: u64,
+    /// SHA-256 of the bytes written, when they are fewer than the file's (a cut copy).
+    copied_sha256: Option<String>,
 }
 
-/// Copies `src` into `dst`, hashing the same bytes on the way (one read of the evidence).
-fn copy_hashing(src: &mut impl Read, dst: &mut impl Write) -> io::Result<Copied> {
+/// Copies the first `limit` bytes of `src` into `dst`, hashing the whole of `src` on the way (one
+/// read of the evidence; past the limit it is read and hashed, not copied).
+fn copy_hashing(src: &mut impl Read, dst: &mut impl Write, limit: u64) -> io::Result<Copied> {
     let mut buf = vec![0u8; BUF];
     let (mut sha, mut md5) = (Sha256::new(), Md5::new());
-    let mut size = 0u64;
+    let (mut size, mut copied) = (0u64, 0u64);
+    let mut prefix = None;
     loop {
         let n = match src.read(&mut buf) {
             Ok(0) => break,
@@ -227,9 +347,20 @@ fn copy_hashing(src: &mut impl Read, dst: &mut impl Write) -> io::Result<Copied>
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        sha.update(&buf[..n]);
-        md5.update(&buf[..n]);
-        dst.write_all(&buf[..n])?;
+        let chunk = &buf[..n];
+        let w = usize::try_from(limit - copied).map_or(n, |room| room.min(n));
+        if w > 0 {
+            dst.write_all(&chunk[..w])?;
+        }
+        if w < n && prefix.is_none() {
+            // The copy ends here: the hash of what it holds is the running hash up to this point.
+            let mut s = sha.clone();
+            s.update(&chunk[..w]);
+            prefix = Some(manifest::hex(&s.finalize()));
+        }
+        sha.update(chunk);
+        md5.update(chunk);
+        copied += w as u64;
         size += n as u64;
     }
     dst.flush()?;
@@ -237,13 +368,46 @@ fn copy_hashing(src: &mut impl Read, dst: &mut impl Write) -> io::Result<Copied>
         size,
         sha256: manifest::hex(&sha.finalize()),
         md5: manifest::hex(&md5.finalize()),
+        copied,
+        copied_sha256: prefix,
     })
 }
 
 /// Hashes a whole stream (used by `verify`).
 pub(crate) fn hash_stream(src: &mut impl Read) -> io::Result<(u64, String, String)> {
-    let c = copy_hashing(src, &mut io::sink())?;
+    let c = copy_hashing(src, &mut io::sink(), u64::MAX)?;
     Ok((c.size, c.sha256, c.md5))
+}
+
+/// Writes a copy, seeking over all-zero blocks instead of writing them (a sparse file's holes
+/// stay holes where the file system allows); [`SparseFile::finish`] sets the final length.
+struct SparseFile<'a> {
+    f: &'a mut File,
+    len: u64,
+}
+
+impl Write for SparseFile<'_> {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        for block in b.chunks(ZERO_BLOCK) {
+            if block.len() == ZERO_BLOCK && block.iter().all(|&x| x == 0) {
+                self.f.seek(io::SeekFrom::Current(ZERO_BLOCK as i64))?;
+            } else {
+                self.f.write_all(block)?;
+            }
+            self.len += block.len() as u64;
+        }
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.f.flush()
+    }
+}
+
+impl SparseFile<'_> {
+    fn finish(self) -> io::Result<()> {
+        self.f.set_len(self.len)
+    }
 }
 
 /// `name`, then `name.1`, `name.2`, ... (the suffix goes after the whole name, extension included,
@@ -256,54 +420,108 @@ fn clash_name(rel: &str, n: u32) -> String {
     }
 }
 
-/// Opens the evidence file for copying: a regular file (links are never followed), with its
-/// times before the copy.
-fn open_evidence(p: &Path) -> Result<(File, std::fs::Metadata), String> {
-    let m = std::fs::symlink_metadata(p).map_err(|e| {
-        if e.kind() == io::ErrorKind::NotFound && p.to_string_lossy().contains('\u{fffd}') {
-            "cannot collect: the file name is not valid UTF-8 and was recorded lossily; copy it by hand".to_string()
-        } else {
-            format!("cannot stat: {e}")
-        }
-    })?;
-    if m.file_type().is_symlink() {
-        return Err("symbolic link: not followed, not collected".into());
-    }
-    if !m.is_file() {
-        return Err("not a regular file: not collected".into());
-    }
-    let f = open_read_only(p).map_err(|e| {
-        format!("cannot open: {e} (run as a user who can read the evidence, or copy it by hand)")
-    })?;
-    Ok((f, m))
+/// What a collection knows besides the items: when the scan started (a file modified after that
+/// may differ from what was scanned) and the budgets.
+struct Ctx {
+    scan_started_ms: i64,
+    max_file_size: u64,
+    remaining: u64,
 }
 
-fn entry_for(item: &Item, rel: String, m: &std::fs::Metadata, c: &Copied, p: &Path) -> Entry {
-    let mut note = None;
+impl Ctx {
+    /// Bytes that may be copied of the next file.
+    fn limit(&self) -> u64 {
+        self.max_file_size.min(self.remaining)
+    }
+
+    fn cut_reason(&self, c: &Copied, limit: u64) -> Option<String> {
+        c.copied_sha256.as_ref()?;
+        let what = if c.copied == 0 {
+            format!("skipped: not copied ({} bytes), only hashed", c.size)
+        } else {
+            format!(
+                "cut: the first {} of {} bytes copied, the whole file hashed",
+                c.copied, c.size
+            )
+        };
+        let why = if limit >= self.max_file_size {
+            format!("--collect-max-file-size {} bytes", self.max_file_size)
+        } else {
+            format!(
+                "--collect-max-total reached ({} bytes were left)",
+                self.remaining
+            )
+        };
+        Some(format!("{what} ({why})"))
+    }
+}
+
+fn millis(t: SystemTime) -> Option<i64> {
+    jiff::Timestamp::try_from(t)
+        .ok()
+        .map(|t| t.as_millisecond())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn entry_for(
+    item: &Item,
+    rel: String,
+    m: &std::fs::Metadata,
+    c: &Copied,
+    f: &File,
+    ctx: &Ctx,
+    cut: Option<String>,
+) -> Entry {
+    let mut notes = Vec::new();
     if c.size != m.len() {
-        note = Some(format!(
-            "size changed while copying ({} bytes before, {} copied): a live file; the hashes are of the bytes copied",
+        notes.push(format!(
+            "size changed while copying ({} bytes before, {} read): a live file; the hashes are of the bytes read",
             m.len(),
             c.size
         ));
-    } else if let Ok(after) = std::fs::symlink_metadata(p)
+    } else if let Ok(after) = f.metadata()
         && (after.len() != m.len() || after.modified().ok() != m.modified().ok())
     {
-        note = Some(
-            "file changed while copying (a live file); the hashes are of the bytes copied".into(),
+        notes.push(
+            "file changed while copying (a live file); the hashes are of the bytes read".into(),
         );
     }
+    if let Some(t) = m.modified().ok().and_then(millis)
+        && t > ctx.scan_started_ms
+    {
+        notes.push(
+            "modified after the scan started: it changed since the scan; the copy may differ from what was scanned"
+                .into(),
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // The path as the scan named it, followed as any tool would: does it still lead here?
+        match std::fs::metadata(&item.source) {
+            Ok(p) if p.dev() == m.dev() && p.ino() == m.ino() => {}
+            _ => notes.push(
+                "the path as scanned now leads elsewhere (or nowhere); this copy is of the file reached without following links"
+                    .into(),
+            ),
+        }
+    }
+    let cut_copy = c.copied_sha256.is_some();
     Entry {
         original_path: item.original.clone(),
+        original_path_hex: item.original_hex.clone(),
         collected_path: rel,
         size: c.size,
         sha256: c.sha256.clone(),
         md5: c.md5.clone(),
+        copied_size: cut_copy.then_some(c.copied),
+        copied_sha256: c.copied_sha256.clone(),
+        cut,
         modified: rfc3339(m.modified()),
         created: rfc3339(m.created()),
         accessed: rfc3339(m.accessed()),
         findings: item.findings.clone(),
-        note,
+        note: (!notes.is_empty()).then(|| notes.join("; ")),
     }
 }
 
@@ -364,18 +582,35 @@ pub fn collect(scan: &ScanResult, opts: &CollectOptions) -> Result<Collected, St
             opts.dir.display()
         )
     })?;
-    let host = file_safe(&scan.host);
     let scanned = Scanned {
         mode: scan.params.mode.to_string(),
         root: scan.params.root.clone(),
         logs: scan.params.logs.clone(),
     };
-    let mut man = Manifest::new(&scan.host, scanned);
     let items = plan(scan);
+    collect_items(&items, &scan.host, scanned, scan.started.millis(), opts)
+}
+
+/// Collects `items` (a [`plan`]) for `host`; `scan_started_ms` is when the scan started (a
+/// file modified later gets a note).
+pub fn collect_items(
+    items: &[Item],
+    host: &str,
+    scanned: Scanned,
+    scan_started_ms: i64,
+    opts: &CollectOptions,
+) -> Result<Collected, String> {
+    let mut man = Manifest::new(host, scanned);
+    let mut ctx = Ctx {
+        scan_started_ms,
+        max_file_size: opts.max_file_size,
+        remaining: opts.max_total,
+    };
+    let host = file_safe(host);
     if opts.zip {
-        collect_zip(&items, &host, opts, &mut man)
+        collect_zip(items, &host, opts, &mut man, &mut ctx)
     } else {
-        collect_folder(&items, &host, opts, &mut man)
+        collect_folder(items, &host, opts, &mut man, &mut ctx)
     }
 }
 
@@ -392,6 +627,7 @@ fn collect_folder(
     host: &str,
     opts: &CollectOptions,
     man: &mut Manifest,
+    ctx: &mut Ctx,
 ) -> Result<Collected, String> {
     let base = fresh_dir(&opts.dir, host)?;
     // The manifests' names are reserved before any file is copied.
@@ -400,7 +636,7 @@ fn collect_folder(
     let (csv_f, csv_name) = create_new_file(&base, manifest::CSV_NAME)
         .map_err(|e| format!("{}: cannot write the manifest: {e}", base.display()))?;
     for item in items {
-        let (mut src, m) = match open_evidence(&item.source) {
+        let (mut src, m) = match open::open_beneath(&item.base, &item.rest) {
             Ok(x) => x,
             Err(e) => {
                 not_collected(man, item, e);
@@ -438,15 +674,19 @@ fn collect_folder(
             Some(p) if !p.as_os_str().is_empty() => format!("{}/{used}", p.to_string_lossy()),
             _ => used,
         };
-        let mut w = io::BufWriter::with_capacity(BUF, &mut dst);
-        match copy_hashing(&mut src, &mut w) {
+        let limit = ctx.limit();
+        let mut w = SparseFile {
+            f: &mut dst,
+            len: 0,
+        };
+        match copy_hashing(&mut src, &mut w, limit).and_then(|c| w.finish().map(|()| c)) {
             Ok(c) => {
-                drop(w);
                 let _ = dst.sync_all();
-                man.files.push(entry_for(item, rel, &m, &c, &item.source));
+                let cut = ctx.cut_reason(&c, limit);
+                ctx.remaining -= c.copied;
+                man.files.push(entry_for(item, rel, &m, &c, &src, ctx, cut));
             }
             Err(e) => {
-                drop(w);
                 drop(dst);
                 // Our own partial copy, not evidence: remove it so the folder matches the manifest.
                 let _ = std::fs::remove_file(base.join(&rel));
@@ -503,6 +743,7 @@ fn collect_zip(
     host: &str,
     opts: &CollectOptions,
     man: &mut Manifest,
+    ctx: &mut Ctx,
 ) -> Result<Collected, String> {
     use zip::write::SimpleFileOptions;
     // Reserve DIR/<host>.zip (or <host>.1.zip ...) and its manifests beside it.
@@ -546,7 +787,7 @@ fn collect_zip(
     taken.insert(format!("{host}/{}", manifest::JSON_NAME).to_lowercase());
     taken.insert(format!("{host}/{}", manifest::CSV_NAME).to_lowercase());
     for item in items {
-        let (mut src, m) = match open_evidence(&item.source) {
+        let (mut src, m) = match open::open_beneath(&item.base, &item.rest) {
             Ok(x) => x,
             Err(e) => {
                 not_collected(man, item, e);
@@ -562,14 +803,19 @@ fn collect_zip(
         };
         let name = format!("{host}/{rel}");
         taken.insert(name.to_lowercase());
+        let limit = ctx.limit();
         let options = SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
-            .large_file(m.len() >= 0xF000_0000)
+            .large_file(m.len().min(limit) >= 0xF000_0000)
             .last_modified_time(zip_time(&m));
         zw.start_file(name.as_str(), options)
             .map_err(|e| werr(&e))?;
-        match copy_hashing(&mut src, &mut zw) {
-            Ok(c) => man.files.push(entry_for(item, rel, &m, &c, &item.source)),
+        match copy_hashing(&mut src, &mut zw, limit) {
+            Ok(c) => {
+                let cut = ctx.cut_reason(&c, limit);
+                ctx.remaining -= c.copied;
+                man.files.push(entry_for(item, rel, &m, &c, &src, ctx, cut));
+            }
             Err(e) => {
                 zw.abort_file().map_err(|e| werr(&e))?;
                 not_collected(man, item, format!("copy failed: {e}"));
@@ -632,7 +878,7 @@ mod tests {
     #[test]
     fn copy_hashes_what_it_copies() {
         let mut out = Vec::new();
-        let c = copy_hashing(&mut &b"abc"[..], &mut out).unwrap();
+        let c = copy_hashing(&mut &b"abc"[..], &mut out, u64::MAX).unwrap();
         assert_eq!(out, b"abc");
         assert_eq!(c.size, 3);
         assert_eq!(
