@@ -188,3 +188,278 @@ fn verify_compares_the_csv_inside_a_zip_too() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("row 1 differs from manifest.json"), "{out}");
 }
+
+const SHELLS: &str = "inetpub/wwwroot/aspnet_client/system_web";
+
+/// The clean tree with the (defanged) OAB dump shell under `names` in `SHELLS`.
+fn tree_with_shells(root: &Path, names: &[&[u8]]) {
+    trees::build_clean(root);
+    for n in names {
+        let dir = root.join(SHELLS);
+        std::fs::create_dir_all(&dir).unwrap();
+        #[cfg(unix)]
+        let p = {
+            use std::os::unix::ffi::OsStrExt;
+            dir.join(std::ffi::OsStr::from_bytes(n))
+        };
+        #[cfg(not(unix))]
+        let p = dir.join(String::from_utf8_lossy(n).as_ref());
+        std::fs::write(p, trees::oab_dump_shell()).unwrap();
+    }
+}
+
+fn scan_lib(root: &Path) -> exhunt::scan::ScanResult {
+    exhunt::scan::run(&exhunt::scan::ScanOptions {
+        root: Some(root.to_path_buf()),
+        logs: vec![],
+        exchange_path: None,
+        window: exhunt::model::Window {
+            since: exhunt::model::Timestamp(0),
+            until: None,
+        },
+        host: Some("EX01".into()),
+        threads: Some(1),
+        progress: false,
+        files: Default::default(),
+        checks: None,
+    })
+    .unwrap()
+}
+
+/// Issue 13, item 7: a folder swapped for a link between the scan and the collection. The copy
+/// must never come from outside the root; the manifest says why the file was not collected.
+#[cfg(unix)]
+#[test]
+fn a_folder_swapped_for_a_link_after_the_scan_is_not_collected_through() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    tree_with_shells(&root, &[b"zq7w.aspx"]);
+    let scan = scan_lib(&root);
+    assert!(
+        exhunt::collect::plan(&scan)
+            .iter()
+            .any(|i| i.original.ends_with("zq7w.aspx")),
+        "the shell is planned for collection"
+    );
+    // The attacker (or a live system) moves the folder away and links it to a decoy outside ROOT.
+    let decoy = tmp.path().join("outside");
+    std::fs::create_dir(&decoy).unwrap();
+    std::fs::write(decoy.join("zq7w.aspx"), b"NOT THE EVIDENCE").unwrap();
+    let sw = root.join(SHELLS);
+    std::fs::rename(&sw, tmp.path().join("moved")).unwrap();
+    std::os::unix::fs::symlink(&decoy, &sw).unwrap();
+    let c = tmp.path().join("c");
+    let got =
+        exhunt::collect::collect(&scan, &exhunt::collect::CollectOptions::new(c.clone())).unwrap();
+    let m = &got.manifest;
+    assert!(
+        !m.files
+            .iter()
+            .any(|e| e.original_path.ends_with("zq7w.aspx")),
+        "copied through the swapped folder: {:?}",
+        m.files
+    );
+    let nc = m
+        .not_collected
+        .iter()
+        .find(|n| n.original_path.ends_with("zq7w.aspx"))
+        .expect("named as not collected");
+    assert!(nc.problem.contains("symbolic link"), "{}", nc.problem);
+    // nothing of the decoy reached the collection
+    let all = walk_bytes(&c);
+    assert!(!all.windows(16).any(|w| w == b"NOT THE EVIDENCE"));
+    // The benign look-alike: the same scan collected right away copies the real file.
+    let tmp2 = tempfile::tempdir().unwrap();
+    let root2 = tmp2.path().join("root");
+    tree_with_shells(&root2, &[b"zq7w.aspx"]);
+    let scan2 = scan_lib(&root2);
+    let got2 = exhunt::collect::collect(
+        &scan2,
+        &exhunt::collect::CollectOptions::new(tmp2.path().join("c")),
+    )
+    .unwrap();
+    let e = got2
+        .manifest
+        .files
+        .iter()
+        .find(|e| e.original_path.ends_with("zq7w.aspx"))
+        .expect("collected");
+    assert_eq!(e.sha256, sha256(&trees::oab_dump_shell()));
+    assert!(e.note.is_none(), "{:?}", e.note);
+}
+
+fn walk_bytes(dir: &Path) -> Vec<u8> {
+    let mut v = Vec::new();
+    for e in walkdir::WalkDir::new(dir).into_iter().flatten() {
+        if e.file_type().is_file() {
+            v.extend(std::fs::read(e.path()).unwrap());
+        }
+    }
+    v
+}
+
+/// Issue 13, item 8: a big sparse `.aspx` with a finding is not copied in full. The copy is cut
+/// at the per-file budget, the whole file is still hashed, the manifest says what and why, and
+/// `verify` checks the cut copy against its own hash.
+#[cfg(unix)]
+#[test]
+fn collection_budgets_cut_big_files_and_keep_sparse_copies_sparse() {
+    use std::os::unix::fs::MetadataExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    tree_with_shells(&root, &[b"zq7w.aspx", b"big.aspx"]);
+    // 8 MiB, all hole after the shell's bytes (scaled down from the 20 GB of the issue)
+    let big = root.join(SHELLS).join("big.aspx");
+    let full_len: u64 = 8 << 20;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&big)
+        .unwrap()
+        .set_len(full_len)
+        .unwrap();
+    let full_sha = sha256(&std::fs::read(&big).unwrap());
+    let c = tmp.path().join("c");
+    exhunt()
+        .arg("scan")
+        .arg(&root)
+        .args(["--quiet", "--max-file-size", "1G", "--collect"])
+        .arg(&c)
+        .args(["--collect-max-file-size", "1M"])
+        .assert()
+        .code(1);
+    let m = manifest(&c.join("EX01/manifest.json"));
+    let files = m["files"].as_array().unwrap();
+    let e = files
+        .iter()
+        .find(|e| e["original_path"].as_str().unwrap().ends_with("big.aspx"))
+        .unwrap_or_else(|| panic!("big.aspx not collected: {m}"));
+    assert_eq!(e["size"], full_len, "the whole file is hashed and sized");
+    assert_eq!(e["sha256"], full_sha.as_str());
+    assert_eq!(e["copied_size"], 1 << 20);
+    assert!(
+        e["cut"]
+            .as_str()
+            .unwrap()
+            .contains("--collect-max-file-size"),
+        "{e}"
+    );
+    let copy = c.join("EX01").join(e["collected_path"].as_str().unwrap());
+    assert_eq!(std::fs::metadata(&copy).unwrap().len(), 1 << 20);
+    // the small shell is whole
+    let small = files
+        .iter()
+        .find(|e| e["original_path"].as_str().unwrap().ends_with("zq7w.aspx"))
+        .unwrap();
+    assert!(small.get("cut").is_none(), "{small}");
+    let (code, out, err) = verify(&c.join("EX01"));
+    assert_eq!(code, 0, "{out}{err}");
+    // The total budget: with 1 MiB in all, whatever comes after the budget is spent is cut or
+    // skipped, and says so.
+    let c2 = tmp.path().join("c2");
+    exhunt()
+        .arg("scan")
+        .arg(&root)
+        .args(["--quiet", "--max-file-size", "1G", "--collect"])
+        .arg(&c2)
+        .args(["--collect-max-total", "1M"])
+        .assert()
+        .code(1);
+    let m2 = manifest(&c2.join("EX01/manifest.json"));
+    let copied: u64 = m2["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            e["copied_size"]
+                .as_u64()
+                .unwrap_or(e["size"].as_u64().unwrap())
+        })
+        .sum();
+    assert!(
+        copied <= 1 << 20,
+        "{copied} bytes copied over a 1 MiB budget"
+    );
+    assert!(m2.to_string().contains("--collect-max-total"), "{m2}");
+    // A sparse file under the budget is copied whole and stays sparse.
+    let c3 = tmp.path().join("c3");
+    exhunt()
+        .arg("scan")
+        .arg(&root)
+        .args(["--quiet", "--max-file-size", "1G", "--collect"])
+        .arg(&c3)
+        .args(["--collect-max-file-size", "1G"])
+        .assert()
+        .code(1);
+    let m3 = manifest(&c3.join("EX01/manifest.json"));
+    let e3 = m3["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["original_path"].as_str().unwrap().ends_with("big.aspx"))
+        .unwrap()
+        .clone();
+    assert!(e3.get("cut").is_none());
+    let copy3 = c3.join("EX01").join(e3["collected_path"].as_str().unwrap());
+    let md = std::fs::metadata(&copy3).unwrap();
+    assert_eq!(md.len(), full_len);
+    assert!(
+        md.blocks() * 512 < 2 << 20,
+        "the copy of a sparse file takes {} bytes on disk",
+        md.blocks() * 512
+    );
+    assert_eq!(verify(&c3.join("EX01")).0, 0);
+}
+
+/// Issue 13, item 14: names that are not UTF-8, or hold a right-to-left override, are collected,
+/// and shown escaped: two names that differ in one invalid byte never look alike, and no raw
+/// U+202E reaches manifest.csv or the collected names.
+#[cfg(unix)]
+#[test]
+fn names_that_are_not_utf8_or_hold_bidi_controls_are_collected_and_shown_escaped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    let rlo = "x\u{202e}xpsa.gpj".as_bytes();
+    tree_with_shells(&root, &[b"s\xff.aspx", b"s\xfe.aspx", rlo]);
+    let c = tmp.path().join("c");
+    exhunt()
+        .arg("scan")
+        .arg(&root)
+        .args(["--quiet", "--collect"])
+        .arg(&c)
+        .assert()
+        .code(1);
+    let m = manifest(&c.join("EX01/manifest.json"));
+    let originals: Vec<&str> = m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["original_path"].as_str().unwrap())
+        .collect();
+    for want in ["s\\xff.aspx", "s\\xfe.aspx"] {
+        assert!(
+            originals.iter().any(|o| o.ends_with(want)),
+            "{want} not collected: {originals:?} / not collected: {}",
+            m["not_collected"]
+        );
+    }
+    let hexed = m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e.get("original_path_hex").is_some())
+        .count();
+    assert!(hexed >= 2, "{m}");
+    let csv = std::fs::read(c.join("EX01/manifest.csv")).unwrap();
+    let json = std::fs::read(c.join("EX01/manifest.json")).unwrap();
+    for (what, b) in [("manifest.csv", &csv), ("manifest.json", &json)] {
+        assert!(
+            !b.windows(3).any(|w| w == "\u{202e}".as_bytes()),
+            "raw U+202E in {what}"
+        );
+    }
+    for e in walkdir::WalkDir::new(c.join("EX01")).into_iter().flatten() {
+        let n = e.file_name().to_string_lossy();
+        assert!(!n.contains('\u{202e}') && !n.contains('\u{fffd}'), "{n}");
+    }
+    assert_eq!(verify(&c.join("EX01")).0, 0);
+}
