@@ -105,7 +105,7 @@ fn a_folder_collection_keeps_paths_hashes_and_times_and_verify_catches_tampering
     );
     let csv = std::fs::read_to_string(c.join("EX01/manifest.csv")).unwrap();
     assert!(csv.starts_with(
-        "original_path,collected_path,size,sha256,md5,modified,created,accessed,findings,note,host\n"
+        "original_path,collected_path,size,sha256,md5,modified,created,accessed,findings,note,host,original_path_hex,copied_size,copied_sha256,cut\n"
     ));
     assert_eq!(csv.lines().count(), 15);
 
