@@ -323,3 +323,60 @@ fn a_fifo_in_an_event_log_slot_is_named() {
     assert_eq!(check_state(&r.report, "cve-2021-26857"), "no-data");
     assert_ne!(verdict(&r.report), "no-evidence");
 }
+
+/// Issue 13, item 14: names that are not UTF-8 (two that differ only in one invalid byte) and a
+/// name with a right-to-left override. Each is shown escaped and distinct, never lossily, and
+/// the log whose name is not UTF-8 is still read and its lines read back.
+#[test]
+fn names_that_are_not_utf8_are_shown_escaped_and_distinct() {
+    use std::os::unix::ffi::OsStrExt;
+    let d = unprivileged::open_tempdir();
+    build_clean(d.path());
+    let web = d.path().join("inetpub/wwwroot/aspnet_client/system_web");
+    std::fs::create_dir_all(&web).unwrap();
+    for n in [
+        &b"s\xff.aspx"[..],
+        b"s\xfe.aspx",
+        "x\u{202e}xpsa.aspx".as_bytes(),
+    ] {
+        std::fs::write(web.join(OsStr::from_bytes(n)), trees::oab_dump_shell()).unwrap();
+    }
+    let lines = [ssrf_hit(70_000, "2021-02-11T04:29:44.908Z", &[])];
+    let log_dir = d.path().join(format!("{X}/Logging/HttpProxy/Ecp"));
+    std::fs::create_dir_all(&log_dir).unwrap();
+    std::fs::write(
+        log_dir.join(OsStr::from_bytes(b"HttpProxy_2021021104-\xff.LOG")),
+        trees::hp_file("2021-02-11T00:00:00.000Z", &lines),
+    )
+    .unwrap();
+    let r = run_scan(&[d.path().to_str().unwrap()]);
+    let text = r.report.to_string();
+    assert!(!text.contains('\u{fffd}'), "a name shown lossily");
+    assert!(
+        !text.contains('\u{202e}'),
+        "a raw right-to-left override in report.json"
+    );
+    assert!(!r.stdout.contains('\u{fffd}') && !r.stdout.contains('\u{202e}'));
+    let paths: Vec<String> = r.report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["source"]["path"].as_str().unwrap_or_default().to_string())
+        .collect();
+    for want in ["s\\xff.aspx", "s\\xfe.aspx", "x\\u{202e}xpsa.aspx"] {
+        assert!(paths.iter().any(|p| p.ends_with(want)), "{want}: {paths:?}");
+    }
+    let hit = findings(&r.report, "cve-2021-26855")
+        .into_iter()
+        .find(|h| {
+            h["source"]["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("-\\xff.LOG")
+        })
+        .unwrap_or_else(|| panic!("the SSRF hit in the non-UTF-8 log: {paths:?}"));
+    assert!(
+        hit["raw"].as_str().unwrap().contains("ServerInfo~"),
+        "{hit}"
+    );
+}

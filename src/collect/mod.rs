@@ -10,8 +10,8 @@ pub mod manifest;
 pub mod open;
 pub mod verify;
 
+use crate::model::names::{name_bytes, real_path};
 use crate::report::file_safe;
-use crate::report::sanitize::name_bytes;
 use crate::scan::ScanResult;
 use manifest::{Entry, Manifest, NotCollected, Scanned};
 use md5::Md5;
@@ -153,7 +153,7 @@ fn safe_rel(p: &Path) -> Vec<String> {
 /// Where a finding's file goes inside the collection.
 fn rel_for(scan: &ScanResult, source: &Path) -> String {
     let parts: Vec<String> = if let Some(root) = &scan.params.root {
-        match source.strip_prefix(root) {
+        match source.strip_prefix(real_path(root)) {
             Ok(rest) => safe_rel(rest),
             Err(_) => {
                 let mut v = vec!["_outside_root".to_string()];
@@ -168,11 +168,16 @@ fn rel_for(scan: &ScanResult, source: &Path) -> String {
             .logs
             .iter()
             .enumerate()
-            .filter_map(|(i, l)| source.strip_prefix(l).ok().map(|rest| (i, l, rest)))
+            .filter_map(|(i, l)| {
+                source
+                    .strip_prefix(real_path(l))
+                    .ok()
+                    .map(|rest| (i, l, rest))
+            })
             .max_by_key(|(_, l, _)| l.len());
         match hit {
             Some((i, l, rest)) => {
-                let name = Path::new(l)
+                let name = real_path(l)
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_else(|| "logs".into());
@@ -226,87 +231,47 @@ pub fn plan(scan: &ScanResult) -> Vec<Item> {
     }
     let mut items = Vec::new();
     for (p, findings) in by_path {
-        for source in real_paths(Path::new(p)) {
-            let (base, rest) = base_and_rest(scan, &source);
-            let bytes = open::os_bytes(source.as_os_str());
-            let shown = name_bytes(&bytes);
-            let original_hex =
-                matches!(shown, std::borrow::Cow::Owned(_)).then(|| manifest::hex(&bytes));
-            items.push(Item {
-                original: shown.into_owned(),
-                original_hex,
-                rel: rel_for(scan, &source),
-                base,
-                rest,
-                source,
-                findings: findings.clone(),
-            });
-        }
+        // the scan shows paths escaped where needed (`model::names`): this is the file's own
+        let source = real_path(p);
+        let (base, rest) = base_and_rest(scan, &source);
+        let bytes = open::os_bytes(source.as_os_str());
+        let original_hex =
+            matches!(name_bytes(&bytes), std::borrow::Cow::Owned(_)).then(|| manifest::hex(&bytes));
+        items.push(Item {
+            original: p.to_string(),
+            original_hex,
+            rel: rel_for(scan, &source),
+            base,
+            rest,
+            source,
+            findings,
+        });
     }
     items
 }
 
-/// The paths a scanned path stands for. The scan records paths as text, a name that is not valid
-/// UTF-8 with U+FFFD in place of its bad bytes: such a component is looked up among its folder's
-/// entries (every entry that shows the same is taken; each one is evidence).
-fn real_paths(p: &Path) -> Vec<PathBuf> {
-    const LOST: char = '\u{fffd}';
-    if p.symlink_metadata().is_ok() || !p.to_string_lossy().contains(LOST) {
-        return vec![p.to_path_buf()];
-    }
-    let mut cands = vec![PathBuf::new()];
-    for c in p.components() {
-        let mut next = Vec::new();
-        for cand in &cands {
-            let direct = cand.join(c.as_os_str());
-            if direct.symlink_metadata().is_ok() {
-                next.push(direct);
-                continue;
-            }
-            let Component::Normal(n) = c else { continue };
-            let want = n.to_string_lossy();
-            if !want.contains(LOST) {
-                continue;
-            }
-            let dir = if cand.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                cand.as_path()
-            };
-            if let Ok(rd) = std::fs::read_dir(dir) {
-                for e in rd.flatten() {
-                    if e.file_name().to_string_lossy() == want {
-                        next.push(cand.join(e.file_name()));
-                    }
-                }
-            }
-        }
-        cands = next;
-    }
-    cands.sort();
-    if cands.is_empty() {
-        vec![p.to_path_buf()]
-    } else {
-        cands
-    }
-}
-
 /// The trusted start of `source` (ROOT, or the `--logs` path holding it, as given) and the rest.
 fn base_and_rest(scan: &ScanResult, source: &Path) -> (PathBuf, PathBuf) {
-    if let Some(root) = &scan.params.root
-        && let Ok(rest) = source.strip_prefix(root)
+    if let Some(root) = scan.params.root.as_deref().map(real_path)
+        && let Ok(rest) = source.strip_prefix(&root)
     {
-        return (PathBuf::from(root), rest.to_path_buf());
+        return (root, rest.to_path_buf());
     }
     if scan.params.root.is_none()
         && let Some((l, rest)) = scan
             .params
             .logs
             .iter()
-            .filter_map(|l| source.strip_prefix(l).ok().map(|rest| (l, rest)))
-            .max_by_key(|(l, _)| l.len())
+            .map(|l| real_path(l))
+            .filter_map(|l| {
+                source
+                    .strip_prefix(&l)
+                    .ok()
+                    .map(|rest| (l.clone(), rest.to_path_buf()))
+            })
+            .max_by_key(|(l, _)| l.as_os_str().len())
     {
-        return (PathBuf::from(l), rest.to_path_buf());
+        return (l, rest);
     }
     // Outside ROOT (an absolute --exchange-path elsewhere): its folder as named by the user.
     match (source.parent(), source.file_name()) {

@@ -35,21 +35,7 @@ fn link_problem(what: &Path, last: bool) -> OpenError {
     }
 }
 
-/// The bytes of a name (exactly on Unix; UTF-8, lossily, elsewhere).
-pub fn os_bytes(s: &std::ffi::OsStr) -> std::borrow::Cow<'_, [u8]> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        std::borrow::Cow::Borrowed(s.as_bytes())
-    }
-    #[cfg(not(unix))]
-    {
-        match s.to_string_lossy() {
-            std::borrow::Cow::Borrowed(b) => std::borrow::Cow::Borrowed(b.as_bytes()),
-            std::borrow::Cow::Owned(o) => std::borrow::Cow::Owned(o.into_bytes()),
-        }
-    }
-}
+pub use crate::model::names::os_bytes;
 
 /// Opens `base/rest` read-only, a regular file, following no link below `base`; with its
 /// metadata (taken from the open file, not from the path).

@@ -4,6 +4,7 @@
 //! allowlist (`rules/archive_allowlist.tsv`) and are listed at severity `info`.
 
 use super::like::like;
+use crate::model::names::Shown;
 use crate::model::{Class, Evidence, Fields, FileProblem, Finding, Severity};
 use crate::sources::files::{meta, walk};
 use std::path::{Path, PathBuf};
@@ -81,7 +82,7 @@ pub fn run(root: &Path, locations: &[(String, Option<PathBuf>)]) -> Outcome {
                 Ok(m) => m,
                 Err(e) => {
                     o.problems.push(FileProblem {
-                        path: path.display().to_string(),
+                        path: path.shown(),
                         problem: crate::sources::io_problem("cannot stat", &e),
                     });
                     continue;
@@ -97,7 +98,7 @@ pub fn run(root: &Path, locations: &[(String, Option<PathBuf>)]) -> Outcome {
                 severity,
                 time: m.modified,
                 source: Evidence {
-                    path: path.display().to_string(),
+                    path: path.shown(),
                     ..Default::default()
                 },
                 raw: relpath.clone(),

@@ -4,6 +4,7 @@ mod build;
 mod coverage;
 mod earliest;
 mod finding;
+pub mod names;
 pub mod rollup;
 mod time;
 mod verdict;

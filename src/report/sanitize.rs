@@ -32,48 +32,8 @@ pub fn terminal(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// A backslash in a Unix file name is a character of the name, escaped by [`name_bytes`].
-const ESCAPE_BACKSLASH: bool = !cfg!(windows);
-
-/// Shows a file name (its raw bytes) unambiguously, one way for every name: a byte that is not
-/// valid UTF-8 as `\xNN`, an ASCII control character as `\xNN`, any other control, bidi or
-/// direction mark character (U+200E, U+200F, U+202A-U+202E, U+2066-U+2069, C1) as `\u{NN}`,
-/// and a backslash as `\\`; so two different names never render alike and none is run.
-/// (On Windows a backslash separates folders and is never part of a name: it stays as it is.)
-pub fn name_bytes(b: &[u8]) -> Cow<'_, str> {
-    if let Ok(s) = std::str::from_utf8(b)
-        && !s
-            .chars()
-            .any(|c| (c == '\\' && ESCAPE_BACKSLASH) || is_control(c))
-    {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(b.len() + 8);
-    for chunk in b.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            if c == '\\' && ESCAPE_BACKSLASH {
-                out.push_str("\\\\");
-            } else if is_control(c) {
-                if (c as u32) < 0x80 {
-                    out.push_str(&format!("\\x{:02x}", c as u32));
-                } else {
-                    out.push_str(&format!("\\u{{{:x}}}", c as u32));
-                }
-            } else {
-                out.push(c);
-            }
-        }
-        for byte in chunk.invalid() {
-            out.push_str(&format!("\\x{byte:02x}"));
-        }
-    }
-    Cow::Owned(out)
-}
-
-fn is_control(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
+use crate::model::names::is_control;
+pub use crate::model::names::name_bytes;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn html(s: &str) -> Cow<'_, str> {
@@ -113,20 +73,6 @@ mod tests {
         assert_eq!(terminal("\u{9b}2J"), "\\x9b2J");
         assert_eq!(terminal("plain"), "plain");
         assert_eq!(terminal("a\u{202e}b"), "a\\u{202e}b");
-    }
-
-    #[test]
-    fn names_are_shown_unambiguously() {
-        assert_eq!(name_bytes(b"plain.aspx"), "plain.aspx");
-        assert_eq!(name_bytes(b"\xff.aspx"), "\\xff.aspx");
-        assert_eq!(name_bytes("a\u{202e}b".as_bytes()), "a\\u{202e}b");
-        assert_eq!(name_bytes("\u{85}".as_bytes()), "\\u{85}");
-        assert_eq!(name_bytes(b"\x1b"), "\\x1b");
-        // a literal backslash (a name character on Unix) never reads as an escape
-        if ESCAPE_BACKSLASH {
-            assert_eq!(name_bytes(b"\\xff"), "\\\\xff");
-        }
-        assert_ne!(name_bytes(b"\\xff"), name_bytes(b"\xff"));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use super::read::FileOutcome;
 use super::*;
 use crate::detect::webshells;
 use crate::detect::{self, LOG_CHECKS};
+use crate::model::names::Shown;
 use crate::model::rollup::{RollUp, RollUps};
 use crate::model::{self, CheckState, CheckStatus, Finding, SourceCoverage, Timestamp, Window};
 use crate::sources::discover::Plan;
@@ -208,9 +209,9 @@ pub(super) fn assemble(
         host_source,
         params: ScanParams {
             mode: if root.is_some() { "root" } else { "logs" },
-            root: root.as_ref().map(|r| r.display().to_string()),
-            logs: opts.logs.iter().map(|p| p.display().to_string()).collect(),
-            exchange_path: opts.exchange_path.as_ref().map(|p| p.display().to_string()),
+            root: root.as_ref().map(|r| r.shown()),
+            logs: opts.logs.iter().map(|p| p.shown()).collect(),
+            exchange_path: opts.exchange_path.as_ref().map(|p| p.shown()),
             window: opts.window,
             host: opts.host.clone(),
             threads,

@@ -2,6 +2,7 @@
 //! literal prefilter), run the checks on the records that pass, then derive coverage, per-check
 //! status and the verdict.
 
+use crate::model::names::Shown;
 mod assemble;
 mod read;
 mod restore;
@@ -276,7 +277,7 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     let kinds: HashMap<String, SourceKind> = plan
         .files
         .iter()
-        .map(|f| (f.path.display().to_string(), f.kind))
+        .map(|f| (f.path.shown(), f.kind))
         .collect();
     let mut result = assemble(
         opts,

@@ -3,6 +3,7 @@
 
 use crate::detect::indicators::{AddressSet, INDICATORS};
 use crate::detect::{At, Check, Ctx, FileFold, LOG_CHECKS, Record};
+use crate::model::names::Shown;
 use crate::model::rollup::RollUps;
 use crate::model::{FileProblem, Finding, SourceCoverage, Timestamp};
 use crate::sources::address::{Addr, AddressColumn};
@@ -104,7 +105,7 @@ pub(super) fn scan_file(planned: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> Fi
         discover::confirm_kind(&mut f)
     };
     let f = &f;
-    let path_str = f.path.display().to_string();
+    let path_str = f.path.shown();
     let mut o = FileOutcome {
         kind: f.kind,
         label: f.label.clone(),

@@ -5,6 +5,7 @@ use super::classify::classify_file;
 use super::files::{walk, walk_given};
 use super::paths::{Matches, resolve_ci, resolve_ci_all, windows_path_of};
 use super::{SourceFile, SourceKind};
+use crate::model::names::Shown;
 use crate::model::{FileProblem, SourceCoverage};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -160,18 +161,10 @@ fn group_of(label: &str, kind: SourceKind, m: &Matches, expected: String) -> Sou
     let mut g = SourceCoverage::new(
         label,
         kind.as_str(),
-        m.found
-            .first()
-            .map(|p| p.display().to_string())
-            .unwrap_or(expected),
+        m.found.first().map(|p| p.shown()).unwrap_or(expected),
         !m.found.is_empty(),
     );
-    g.also = m
-        .found
-        .iter()
-        .skip(1)
-        .map(|p| p.display().to_string())
-        .collect();
+    g.also = m.found.iter().skip(1).map(|p| p.shown()).collect();
     g.problems = m.problems();
     g
 }
@@ -183,7 +176,7 @@ fn note_variants(plan: &mut Plan, m: &Matches) {
             "case-variant folders found and all read: {}",
             m.found
                 .iter()
-                .map(|p| p.display().to_string())
+                .map(|p| p.shown())
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
@@ -227,12 +220,12 @@ pub fn plan_root(root: &Path, exchange_path: Option<&Path>) -> Plan {
         ..Default::default()
     };
     plan.install = find_install(root, exchange_path);
-    let shown = |rel: &str| root.join(rel).display().to_string();
+    let shown = |rel: &str| root.join(rel).shown();
     match &plan.install {
         Some(inst) => {
             let inst_dir = inst.dir.clone();
             let sub = |rel: &str| only_dirs(resolve_ci_all(&inst_dir, &format!("Logging/{rel}")));
-            let at = |rel: &str| inst_dir.join("Logging").join(rel).display().to_string();
+            let at = |rel: &str| inst_dir.join("Logging").join(rel).shown();
             let mut protos: Vec<String> = HTTPPROXY_PROTOCOLS.iter().map(|s| s.to_string()).collect();
             // Protocol folders this server has beyond the known list (in every case variant).
             for hp in sub("HttpProxy").found {
@@ -263,7 +256,7 @@ pub fn plan_root(root: &Path, exchange_path: Option<&Path>) -> Plan {
     for dir in &lf.found {
         let listed = super::paths::list_dir(dir).unwrap_or_else(|e| {
             lf_problems.push(FileProblem {
-                path: dir.display().to_string(),
+                path: dir.shown(),
                 problem: e,
             });
             Vec::new()
@@ -302,7 +295,7 @@ pub fn plan_root(root: &Path, exchange_path: Option<&Path>) -> Plan {
         plan.groups.push(g);
     }
     for (name, dirs) in sites {
-        let shown_site = dirs[0].display().to_string();
+        let shown_site = dirs[0].shown();
         let m = Matches {
             found: dirs,
             ..Default::default()
@@ -324,7 +317,7 @@ pub fn plan_root(root: &Path, exchange_path: Option<&Path>) -> Plan {
             Ok(md) if md.is_file() => true,
             Ok(md) if !md.is_dir() => {
                 specials.push(FileProblem {
-                    path: p.display().to_string(),
+                    path: p.shown(),
                     problem: super::files::special_problem(&md.file_type()),
                 });
                 false
@@ -364,7 +357,7 @@ pub fn plan_root(root: &Path, exchange_path: Option<&Path>) -> Plan {
 /// reading phase). A file whose content is another known log kind is read as what it is; an
 /// unreadable or unrecognised one is reported (empty files are fine: a fresh log).
 pub fn confirm_kind(f: &mut SourceFile) -> Option<FileProblem> {
-    let shown = || f.path.display().to_string();
+    let shown = || f.path.shown();
     match classify_file(&f.path) {
         Ok(k) if k == f.kind => None,
         Ok(SourceKind::Text) if f.kind == SourceKind::OabGenerator => None,
@@ -456,7 +449,7 @@ fn note_links(plan: &mut Plan, root: &Path) {
     }
     for rel in rels {
         if let super::paths::Resolved::Link(p) = super::paths::resolve_ci_checked(root, &rel) {
-            let path = p.display().to_string();
+            let path = p.shown();
             let known = plan
                 .problems
                 .iter()
@@ -483,7 +476,7 @@ pub fn plan_loose(paths: &[PathBuf]) -> Plan {
         };
         if !p.exists() {
             plan.problems.push(FileProblem {
-                path: p.display().to_string(),
+                path: p.shown(),
                 problem: "does not exist".into(),
             });
         }
@@ -508,7 +501,7 @@ pub fn plan_loose(paths: &[PathBuf]) -> Plan {
                     });
                 }
                 Err(e) => plan.problems.push(FileProblem {
-                    path: path.display().to_string(),
+                    path: path.shown(),
                     problem: super::io_problem("cannot read", &e),
                 }),
             }

@@ -1,5 +1,6 @@
 //! Plain files: metadata for file findings, and a walk that never follows links.
 
+use crate::model::names::Shown;
 use crate::model::{FileProblem, Timestamp};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -76,7 +77,7 @@ pub fn walk(dir: &Path) -> (Vec<PathBuf>, Vec<FileProblem>) {
         return (
             Vec::new(),
             vec![FileProblem {
-                path: dir.display().to_string(),
+                path: dir.shown(),
                 problem: LINK_NOT_FOLLOWED.into(),
             }],
         );
@@ -95,19 +96,16 @@ pub fn walk_given(dir: &Path) -> (Vec<PathBuf>, Vec<FileProblem>) {
         match entry {
             Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
             Ok(e) if e.file_type().is_symlink() => problems.push(FileProblem {
-                path: e.path().display().to_string(),
+                path: e.path().shown(),
                 problem: LINK_NOT_FOLLOWED.into(),
             }),
             Ok(e) if !e.file_type().is_dir() => problems.push(FileProblem {
-                path: e.path().display().to_string(),
+                path: e.path().shown(),
                 problem: special_problem(&e.file_type()),
             }),
             Ok(_) => {}
             Err(e) => problems.push(FileProblem {
-                path: e
-                    .path()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_else(|| dir.display().to_string()),
+                path: e.path().map(|p| p.shown()).unwrap_or_else(|| dir.shown()),
                 problem: format!(
                     "cannot read: {} (exhunt needs read access to every folder of the evidence)",
                     e.io_error()

@@ -588,7 +588,7 @@ impl LineReader {
             if self.open.len() >= READER_FILES {
                 self.open.clear();
             }
-            let mut f = super::open_read_only(std::path::Path::new(path))
+            let mut f = super::open_read_only(&crate::model::names::real_path(path))
                 .map_err(|e| super::io_problem("cannot open to read the line back", &e))?;
             let mut head = vec![0u8; CR_LOOKAHEAD];
             let n = read_full(&mut f, &mut head)

@@ -2,6 +2,7 @@
 //! (`Owa`/`OWA`, `ProgramData`/`Programdata`).
 
 use crate::model::FileProblem;
+use crate::model::names::Shown;
 use std::path::{Path, PathBuf};
 
 /// What resolving a path found.
@@ -75,7 +76,7 @@ impl Matches {
     /// be read (whatever lies below them was not seen), variants past the cap.
     pub fn problems(&self) -> Vec<FileProblem> {
         let at = |p: &PathBuf, problem: String| FileProblem {
-            path: p.display().to_string(),
+            path: p.shown(),
             problem,
         };
         let mut v: Vec<FileProblem> = self

@@ -4,6 +4,7 @@
 use super::files::walk;
 use super::paths::{list_dir, resolve_ci, resolve_ci_all};
 use crate::model::FileProblem;
+use crate::model::names::Shown;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -160,11 +161,19 @@ const ROOT_LOCATIONS: [(&str, &str, bool); 4] = [
     ("root", "root", false),
 ];
 
+/// `p` relative to `root`, `/`-separated, shown as [`Shown`] shows names (escaped where needed).
 fn rel_of(root: &Path, p: &Path) -> String {
-    p.strip_prefix(root)
-        .unwrap_or(p)
-        .to_string_lossy()
-        .replace('\\', "/")
+    slashed(p.strip_prefix(root).unwrap_or(p))
+}
+
+fn slashed(p: &Path) -> String {
+    let s = p.shown();
+    // On Windows `\` separates folders; on Unix it is a name character, shown escaped.
+    if cfg!(windows) {
+        s.replace('\\', "/")
+    } else {
+        s
+    }
 }
 
 /// `Windows/Microsoft.NET/Framework*/<version>/Temporary ASP.NET Files`, every one present.
@@ -202,7 +211,7 @@ pub fn plan_root(
 ) -> WebPlan {
     let mut plan = WebPlan::default();
     let shown_install = |rel: &str| match install {
-        Some(i) => i.join(rel).display().to_string(),
+        Some(i) => i.join(rel).shown(),
         None => format!("<Exchange install not found>/{rel}"),
     };
     // Every case variant of a folder is scanned (`inetpub/wwwroot` beside `Inetpub/wwwroot`).
@@ -220,7 +229,7 @@ pub fn plan_root(
             label: label.into(),
             shown: dirs
                 .first()
-                .map_or_else(|| shown_install(rel), |d| d.display().to_string()),
+                .map_or_else(|| shown_install(rel), |d| d.shown()),
             dirs,
             required: true,
             files: 0,
@@ -256,7 +265,7 @@ pub fn plan_root(
     if full {
         plan.locations.push(Location {
             label: "(rest of the root, --full)".into(),
-            shown: root.display().to_string(),
+            shown: root.shown(),
             dirs: vec![root.to_path_buf()],
             required: false,
             files: 0,
@@ -302,7 +311,7 @@ pub fn plan_loose(paths: &[PathBuf], exclude: &HashSet<PathBuf>) -> WebPlan {
         label: "(loose files)".into(),
         shown: paths
             .iter()
-            .map(|p| p.display().to_string())
+            .map(|p| p.shown())
             .collect::<Vec<_>>()
             .join(", "),
         dirs: Vec::new(),
@@ -322,7 +331,7 @@ pub fn plan_loose(paths: &[PathBuf], exclude: &HashSet<PathBuf>) -> WebPlan {
             if exclude.contains(&path) || !seen.insert(path.clone()) {
                 continue;
             }
-            let rel = path.to_string_lossy().replace('\\', "/");
+            let rel = slashed(&path);
             let (zone, in_zone) = zone_of(&rel, false);
             plan.files.push(WebFile {
                 path,

@@ -11,6 +11,7 @@
 use super::TimelineEvent;
 use super::pivot::{Pivots, Req, names_the_attacker};
 use crate::detect::{At, Record};
+use crate::model::names::Shown;
 use crate::model::rollup::ByKey;
 use crate::model::{Earliest, FileProblem, Finding, Timestamp};
 use crate::sources::{SourceFile, SourceKind, ecp, httpproxy, lines, open_read_only, w3c};
@@ -190,7 +191,7 @@ fn sweep_file(
     (pv, skip, restore): (&Pivots, &HashSet<(&str, u64)>, Option<&dyn Restore>),
     keep: &Keep,
 ) -> Swept {
-    let path = f.path.display().to_string();
+    let path = f.path.shown();
     let mut out = Swept {
         files: 1,
         ..Default::default()

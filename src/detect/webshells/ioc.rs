@@ -4,6 +4,7 @@
 
 use crate::detect::like::like;
 use crate::model::FileProblem;
+use crate::model::names::Shown;
 use crate::sources::webfiles::Zone;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -227,7 +228,7 @@ impl Indicators {
     /// Loads a user file (plain text or STIX 2.1 JSON). Unreadable files are problems;
     /// lines or patterns not understood are counted and sampled in the notes.
     pub fn load_user(&mut self, path: &Path) {
-        let shown = path.display().to_string();
+        let shown = path.shown();
         let text = match std::fs::read(path) {
             Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             Err(e) => {

@@ -5,6 +5,7 @@
 //! Three checks share one pass and one coverage: `webshell-yara`, `webshell-ioc`,
 //! `webshell-heuristic`.
 
+use crate::model::names::Shown;
 pub mod engine;
 pub mod heuristics;
 pub mod ioc;
@@ -144,7 +145,7 @@ pub fn prepare(opts: &FileScanOptions) -> Result<Prepared, String> {
         engine: loaded.engine.name(),
         rules: loaded.engine.rule_count(),
         yara: loaded.user_files.clone(),
-        ioc: opts.ioc.iter().map(|p| p.display().to_string()).collect(),
+        ioc: opts.ioc.iter().map(|p| p.shown()).collect(),
         sha256_indicators: indicators.sha256.len(),
         md5_indicators: indicators.md5.len(),
         name_indicators: indicators.names.len(),
@@ -235,7 +236,7 @@ pub fn scan(prep: &Prepared, plan: WebPlan, window: Window) -> Outcome {
             loc.bytes += r.bytes;
         }
         if r.capped {
-            o.capped.push((r.location, f.path.display().to_string()));
+            o.capped.push((r.location, f.path.shown()));
         }
         if let Some(p) = r.problem {
             if !r.scanned {
@@ -334,7 +335,7 @@ fn scan_one(
     window: Window,
     rooted: bool,
 ) -> FileResult {
-    let path_s = f.path.display().to_string();
+    let path_s = f.path.shown();
     let mut r = FileResult {
         location: f.location,
         bytes: 0,
@@ -627,7 +628,7 @@ impl Outcome {
                 g.also = l
                     .dirs
                     .iter()
-                    .map(|d| d.display().to_string())
+                    .map(|d| d.shown())
                     .filter(|d| *d != l.shown)
                     .collect();
                 g
