@@ -380,3 +380,37 @@ fn names_that_are_not_utf8_are_shown_escaped_and_distinct() {
         "{hit}"
     );
 }
+
+/// A page, or a folder of pages, replaced by a link that leads out of the root: IIS serves them
+/// through the link, exhunt does not follow it, so the file scan did not see them and must not
+/// say `ran`. (A link back into the tree, such as a junction on a mounted image, stays a
+/// listing: `tests/webshells.rs`.)
+#[test]
+fn pages_behind_links_that_leave_the_root_are_a_gap() {
+    for folder in [false, true] {
+        let d = unprivileged::open_tempdir();
+        let root = d.path().join("root");
+        build_clean(&root);
+        let outside = d.path().join("outside");
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("zq7w.aspx"), trees::oab_dump_shell()).unwrap();
+        let web = root.join("inetpub/wwwroot/aspnet_client");
+        std::fs::create_dir_all(&web).unwrap();
+        if folder {
+            std::os::unix::fs::symlink(&outside, web.join("shells")).unwrap();
+        } else {
+            std::os::unix::fs::symlink(outside.join("zq7w.aspx"), web.join("zq7w.aspx")).unwrap();
+        }
+        let r = run_scan(&[root.to_str().unwrap()]);
+        assert!(
+            findings(&r.report, "webshell-yara").is_empty(),
+            "followed a link"
+        );
+        assert_eq!(
+            check_state(&r.report, "webshell-yara"),
+            "partial",
+            "folder {folder}"
+        );
+        assert_eq!(verdict(&r.report), "inconclusive", "folder {folder}");
+    }
+}

@@ -305,8 +305,8 @@ fn terminal_escapes_in_fields_and_file_names_never_reach_the_terminal() {
             .any(|f| f["source"]["path"]
                 .as_str()
                 .unwrap()
-                .contains("evil\x1b]0;title")),
-        "the archive with escapes in its name is found"
+                .contains("evil\\x1b]0;title")),
+        "the archive with escapes in its name is found, its name shown escaped"
     );
     // the collection names are made safe, and verify prints nothing raw either
     let names: Vec<String> = walkdir::WalkDir::new(collect.path())

@@ -458,7 +458,7 @@ fn note_links(plan: &mut Plan, root: &Path) {
             if !known {
                 plan.problems.push(FileProblem {
                     path,
-                    problem: super::files::LINK_NOT_FOLLOWED.into(),
+                    problem: super::files::link_problem(&p).into(),
                 });
             }
         }

@@ -33,9 +33,46 @@ pub fn meta(path: &Path) -> std::io::Result<FileMeta> {
     })
 }
 
-/// The problem recorded for a link that is not followed.
+/// The problem recorded for a link that is not followed: a link to a file, or one that points
+/// nowhere on this system. What it stands for was not seen (IIS serves a page through a link).
 pub const LINK_NOT_FOLLOWED: &str =
     "symbolic link not followed (exhunt never leaves the scanned tree through links)";
+
+/// The problem recorded for a link to a folder: listed, not a gap of the file scan (Windows
+/// junctions such as ProgramData's "Application Data" show up so on a mounted image and point
+/// back into folders that are scanned anyway).
+pub const FOLDER_LINK_NOT_FOLLOWED: &str = "symbolic link not followed: it points to a folder (a Windows junction on a mounted image shows up so); exhunt never leaves the scanned tree through links";
+
+/// The problem recorded for a link to a folder outside the scanned root: a gap (an attacker's
+/// folder of pages outside the tree, served by IIS through the link, was not seen).
+pub const FOLDER_LINK_LEAVES_ROOT: &str = "symbolic link not followed: it points to a folder outside the scanned root, which was not seen; exhunt never leaves the scanned tree through links";
+
+/// Marks each folder link among `problems` whose target lies outside `root` (both resolved) as
+/// [`FOLDER_LINK_LEAVES_ROOT`]: only a link back into the tree is a mere listing.
+pub fn mark_links_leaving(root: &Path, problems: &mut [FileProblem]) {
+    let Ok(root) = root.canonicalize() else {
+        return;
+    };
+    for p in problems
+        .iter_mut()
+        .filter(|p| p.problem == FOLDER_LINK_NOT_FOLLOWED)
+    {
+        let target = crate::model::names::real_path(&p.path).canonicalize();
+        if !target.is_ok_and(|t| t.starts_with(&root)) {
+            p.problem = FOLDER_LINK_LEAVES_ROOT.into();
+        }
+    }
+}
+
+/// The problem for the link at `p`: [`FOLDER_LINK_NOT_FOLLOWED`] when it leads to a folder
+/// (only its target's type is asked, nothing is opened), else [`LINK_NOT_FOLLOWED`].
+pub fn link_problem(p: &Path) -> &'static str {
+    if std::fs::metadata(p).is_ok_and(|m| m.is_dir()) {
+        FOLDER_LINK_NOT_FOLLOWED
+    } else {
+        LINK_NOT_FOLLOWED
+    }
+}
 
 /// What a file that is neither a regular file, a folder nor a link is (a FIFO, a socket, a
 /// device), if it is one.
@@ -78,7 +115,7 @@ pub fn walk(dir: &Path) -> (Vec<PathBuf>, Vec<FileProblem>) {
             Vec::new(),
             vec![FileProblem {
                 path: dir.shown(),
-                problem: LINK_NOT_FOLLOWED.into(),
+                problem: link_problem(dir).into(),
             }],
         );
     }
@@ -97,7 +134,7 @@ pub fn walk_given(dir: &Path) -> (Vec<PathBuf>, Vec<FileProblem>) {
             Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
             Ok(e) if e.file_type().is_symlink() => problems.push(FileProblem {
                 path: e.path().shown(),
-                problem: LINK_NOT_FOLLOWED.into(),
+                problem: link_problem(e.path()).into(),
             }),
             Ok(e) if !e.file_type().is_dir() => problems.push(FileProblem {
                 path: e.path().shown(),

@@ -82,7 +82,7 @@ impl Matches {
         let mut v: Vec<FileProblem> = self
             .links
             .iter()
-            .map(|p| at(p, super::files::LINK_NOT_FOLLOWED.into()))
+            .map(|p| at(p, super::files::link_problem(p).into()))
             .collect();
         v.extend(
             self.unreadable

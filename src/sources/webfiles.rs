@@ -297,6 +297,7 @@ pub fn plan_root(
             }
         }
     }
+    super::files::mark_links_leaving(root, &mut plan.problems);
     plan
 }
 

@@ -665,15 +665,15 @@ impl Outcome {
             .filter(|l| l.required && l.dirs.is_empty() && !self.loose)
             .map(|l| l.label.clone())
             .collect();
-        // Listed but not a gap: files over the cap (scanned in part) and links not followed
-        // (Windows junctions such as ProgramData's "Application Data" show up as links on a
-        // mounted image and point back into folders that are scanned anyway).
+        // Listed but not a gap: files over the cap (scanned in part) and links to folders
+        // (`files::FOLDER_LINK_NOT_FOLLOWED`). A link to a file, or to nowhere, is a gap: IIS
+        // serves a page through it, and its content was not seen.
         let listing = groups
             .iter()
             .flat_map(|g| &g.problems)
             .filter(|p| {
                 !p.problem.starts_with("larger than")
-                    && !p.problem.starts_with("symbolic link not followed")
+                    && p.problem != crate::sources::files::FOLDER_LINK_NOT_FOLLOWED
             })
             .count();
         if !self.capped.is_empty() {
