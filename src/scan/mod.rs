@@ -4,6 +4,7 @@
 
 use crate::model::names::Shown;
 mod assemble;
+mod budget;
 mod read;
 mod restore;
 
@@ -150,10 +151,11 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     let started = Timestamp::from_jiff(jiff::Timestamp::now());
     let clock = std::time::Instant::now();
     let phase = Phases::new(clock);
-    let threads = opts
+    let asked = opts
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
+    let (threads, thread_note) = budget::fit_threads(asked, opts.files.max_file_size);
     let plan = match (&opts.root, opts.logs.is_empty()) {
         (Some(root), true) => {
             if !root.is_dir() {
@@ -287,6 +289,7 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         started,
         (prepared, web),
     );
+    result.notes.extend(thread_note);
     phase.mark("assemble");
     let (text_files, rolled_up) = if opts.selected(PIVOT) {
         (&text_files[..], &result.rolled_up[..])

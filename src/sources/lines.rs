@@ -450,6 +450,16 @@ impl<R: Read> Read for CrLineEnds<R> {
     }
 }
 
+/// Doubles `buf` (up to [`MAX_LINE`]) if the memory can be had.
+fn grow(buf: &mut Vec<u8>) -> bool {
+    let to = (buf.len() * 2).min(MAX_LINE);
+    if buf.try_reserve_exact(to - buf.len()).is_err() {
+        return false;
+    }
+    buf.resize(to, 0);
+    true
+}
+
 /// As [`scan`], and also hands on the lines `gate` wants (every line is then looked at).
 pub fn scan_gated<R: Read>(
     reader: R,
@@ -499,16 +509,16 @@ pub fn scan_gated<R: Read>(
             continue;
         }
         // Complete lines in this block, or everything at EOF.
-        let end = match memchr::memrchr(b'\n', chunk) {
+        let last_nl = memchr::memrchr(b'\n', chunk);
+        let end = match last_nl {
             Some(i) => i + 1,
             None if eof => filled,
-            None if buf.len() < MAX_LINE => {
-                let grow = (buf.len() * 2).min(MAX_LINE);
-                buf.resize(grow, 0);
-                continue;
-            }
+            // A longer line needs a larger buffer; where memory is short (a limit) the line is
+            // handled as an oversized one (its head searched, counted in coverage).
+            None if buf.len() < MAX_LINE && grow(&mut buf) => continue,
             None => {
                 // A line longer than MAX_LINE: search its head, drop the rest.
+                let chunk = &buf[..filled];
                 st.oversized += 1;
                 st.lines += 1;
                 handle_block(
@@ -532,6 +542,7 @@ pub fn scan_gated<R: Read>(
         if end == 0 {
             break;
         }
+        let chunk = &buf[..filled];
         let newlines = handle_block(
             chunk,
             end,

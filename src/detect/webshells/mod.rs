@@ -360,6 +360,18 @@ fn scan_one(
         Err(e) => return fail(r, format!("not scanned: cannot open: {e}")),
     };
     buf.clear();
+    // The buffer for this file is asked for up front, so that a memory limit makes this one
+    // file a coverage problem instead of aborting the whole scan.
+    let want = usize::try_from(m.size.min(cap)).unwrap_or(usize::MAX);
+    if buf.try_reserve_exact(want).is_err() {
+        return fail(
+            r,
+            format!(
+                "not scanned: cannot allocate {} MiB to read it (memory limit); rerun with fewer --threads or a lower --max-file-size",
+                (want >> 20).max(1)
+            ),
+        );
+    }
     if let Err(e) = file.take(cap).read_to_end(buf) {
         return fail(r, format!("not scanned: read error: {e}"));
     }
