@@ -1,36 +1,13 @@
 //! Evidence collection (`scan --collect`, `--collect-zip`) and `verify`, end to end.
 
+#[path = "support/collecting.rs"]
+mod collecting;
 #[path = "support/trees.rs"]
 mod trees;
 
-use assert_cmd::Command;
-use serde_json::Value;
+use collecting::{exhunt, manifest, sha256, verify};
 use std::io::{Read, Write};
 use std::path::Path;
-
-fn exhunt() -> Command {
-    let mut c = Command::cargo_bin("exhunt").unwrap();
-    c.env("NO_COLOR", "1");
-    c
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    exhunt::collect::manifest::hex(&sha2::Sha256::digest(bytes))
-}
-
-fn manifest(path: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
-
-fn verify(path: &Path) -> (i32, String, String) {
-    let o = exhunt().arg("verify").arg(path).output().unwrap();
-    (
-        o.status.code().unwrap(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
 
 #[test]
 fn a_folder_collection_keeps_paths_hashes_and_times_and_verify_catches_tampering() {

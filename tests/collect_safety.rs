@@ -2,37 +2,14 @@
 //! manifest bomb, a CSV manifest that disagrees with the JSON one, size budgets and sparse files,
 //! and file names that are not valid UTF-8 or hold bidi controls.
 
+#[path = "support/collecting.rs"]
+mod collecting;
 #[path = "support/trees.rs"]
 mod trees;
 
-use assert_cmd::Command;
-use serde_json::Value;
+use collecting::{exhunt, manifest, sha256, verify};
 use std::io::Write;
 use std::path::Path;
-
-fn exhunt() -> Command {
-    let mut c = Command::cargo_bin("exhunt").unwrap();
-    c.env("NO_COLOR", "1");
-    c
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    exhunt::collect::manifest::hex(&sha2::Sha256::digest(bytes))
-}
-
-fn manifest(path: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
-
-fn verify(path: &Path) -> (i32, String, String) {
-    let o = exhunt().arg("verify").arg(path).output().unwrap();
-    (
-        o.status.code().unwrap(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
 
 /// A scan of the compromised tree collected into `c` (with `extra` flags); returns the root.
 fn collected(tmp: &Path, c: &Path, extra: &[&str]) -> std::path::PathBuf {
@@ -319,15 +296,7 @@ fn collection_budgets_cut_big_files_and_keep_sparse_copies_sparse() {
         .unwrap();
     let full_sha = sha256(&std::fs::read(&big).unwrap());
     let c = tmp.path().join("c");
-    exhunt()
-        .arg("scan")
-        .arg(&root)
-        .args(["--quiet", "--max-file-size", "1G", "--collect"])
-        .arg(&c)
-        .args(["--collect-max-file-size", "1M"])
-        .assert()
-        .code(1);
-    let m = manifest(&c.join("EX01/manifest.json"));
+    let m = collecting::scan_collecting(&root, &c, &["--collect-max-file-size", "1M"]);
     let files = m["files"].as_array().unwrap();
     let e = files
         .iter()
@@ -356,15 +325,7 @@ fn collection_budgets_cut_big_files_and_keep_sparse_copies_sparse() {
     // The total budget: with 1 MiB in all, whatever comes after the budget is spent is cut or
     // skipped, and says so.
     let c2 = tmp.path().join("c2");
-    exhunt()
-        .arg("scan")
-        .arg(&root)
-        .args(["--quiet", "--max-file-size", "1G", "--collect"])
-        .arg(&c2)
-        .args(["--collect-max-total", "1M"])
-        .assert()
-        .code(1);
-    let m2 = manifest(&c2.join("EX01/manifest.json"));
+    let m2 = collecting::scan_collecting(&root, &c2, &["--collect-max-total", "1M"]);
     let copied: u64 = m2["files"]
         .as_array()
         .unwrap()
@@ -382,15 +343,7 @@ fn collection_budgets_cut_big_files_and_keep_sparse_copies_sparse() {
     assert!(m2.to_string().contains("--collect-max-total"), "{m2}");
     // A sparse file under the budget is copied whole and stays sparse.
     let c3 = tmp.path().join("c3");
-    exhunt()
-        .arg("scan")
-        .arg(&root)
-        .args(["--quiet", "--max-file-size", "1G", "--collect"])
-        .arg(&c3)
-        .args(["--collect-max-file-size", "1G"])
-        .assert()
-        .code(1);
-    let m3 = manifest(&c3.join("EX01/manifest.json"));
+    let m3 = collecting::scan_collecting(&root, &c3, &["--collect-max-file-size", "1G"]);
     let e3 = m3["files"]
         .as_array()
         .unwrap()
@@ -421,14 +374,7 @@ fn names_that_are_not_utf8_or_hold_bidi_controls_are_collected_and_shown_escaped
     let rlo = "x\u{202e}xpsa.gpj".as_bytes();
     tree_with_shells(&root, &[b"s\xff.aspx", b"s\xfe.aspx", rlo]);
     let c = tmp.path().join("c");
-    exhunt()
-        .arg("scan")
-        .arg(&root)
-        .args(["--quiet", "--collect"])
-        .arg(&c)
-        .assert()
-        .code(1);
-    let m = manifest(&c.join("EX01/manifest.json"));
+    let m = collecting::scan_collecting(&root, &c, &[]);
     let originals: Vec<&str> = m["files"]
         .as_array()
         .unwrap()

@@ -131,8 +131,13 @@ fn case(hit: Hit, plan: &[(usize, Damage)], u: &unprivileged::Unprivileged) -> R
     }
     let r = u.scan(&[root.as_os_str()]);
     // undo mode 000 so the temp folder can be removed
-    for e in walk(d.path()) {
-        let _ = std::fs::set_permissions(&e, std::fs::Permissions::from_mode(0o755));
+    // (a folder must be opened up before it can be listed: mode 000 stops the walk below it)
+    for _ in 0..4 {
+        for e in unprivileged::walkdir(d.path()) {
+            if std::fs::symlink_metadata(&e).is_ok_and(|m| !m.file_type().is_symlink()) {
+                let _ = std::fs::set_permissions(&e, std::fs::Permissions::from_mode(0o755));
+            }
+        }
     }
     let verdict = r.report["verdict"].as_str().unwrap_or_default().to_string();
     if verdict == "no-evidence" || verdict.is_empty() {
@@ -142,22 +147,6 @@ fn case(hit: Hit, plan: &[(usize, Damage)], u: &unprivileged::Unprivileged) -> R
         ));
     }
     Ok(())
-}
-
-fn walk(root: &Path) -> Vec<PathBuf> {
-    let mut out = vec![root.to_path_buf()];
-    let mut i = 0;
-    while i < out.len() {
-        let p = out[i].clone();
-        i += 1;
-        let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755));
-        if std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_dir())
-            && let Ok(rd) = std::fs::read_dir(&p)
-        {
-            out.extend(rd.flatten().map(|e| e.path()));
-        }
-    }
-    out
 }
 
 fn damage_strategy() -> impl Strategy<Value = Damage> {

@@ -165,30 +165,21 @@ fn out_in_the_folder_of_a_logs_file_is_refused() {
     )
     .unwrap();
     let before = snapshot(&ev);
-    let o = exhunt()
-        .args([
-            "scan",
-            "--logs",
-            log.to_str().unwrap(),
-            "--out",
-            ev.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    refused(&o, "--logs EV/file --out EV");
+    let scan_to = |out: &Path| {
+        exhunt()
+            .arg("scan")
+            .arg("--logs")
+            .arg(&log)
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    refused(&scan_to(&ev), "--logs EV/file --out EV");
     assert_eq!(snapshot(&ev), before);
     // The same logs with --out elsewhere run.
     let out = d.path().join("out");
-    let o = exhunt()
-        .args([
-            "scan",
-            "--logs",
-            log.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+    let o = scan_to(&out);
     assert!(
         out.join("report.json").is_file(),
         "{}",

@@ -40,7 +40,8 @@ pub fn open_up(root: &Path) {
     }
 }
 
-fn walkdir(root: &Path) -> Vec<PathBuf> {
+/// Every entry under `root` (links not followed; unreadable folders not entered).
+pub fn walkdir(root: &Path) -> Vec<PathBuf> {
     let mut out = vec![root.to_path_buf()];
     let mut i = 0;
     while i < out.len() {
