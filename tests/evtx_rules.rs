@@ -270,3 +270,171 @@ fn damaged_and_misnamed_event_logs_are_reported_not_fatal() {
             .contains("EVTX/Security logs present but no record could be read")
     );
 }
+
+use trees::evtx_writer;
+
+fn coverage_group<'a>(r: &'a Value, label: &str) -> &'a Value {
+    r["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["label"] == label)
+        .unwrap_or_else(|| panic!("no coverage group {label}: {}", r["coverage"]))
+}
+
+const MGMT: &str = "MSExchange Management.evtx";
+const CALLER: &str = "contoso.local/Users/admin";
+
+#[test]
+fn event_log_coverage_starts_at_the_events_time_not_a_zero_header_time() {
+    // Many real files leave the record header's written time at 0 (1601-01-01): coverage must
+    // come from the events' TimeCreated, so logs that begin after the window start say so.
+    let d = clean_copy();
+    let events = [
+        trees::cmdlet_event(
+            101,
+            "2021-02-10T08:00:00Z",
+            1,
+            "Get-Mailbox",
+            "-Identity \"jdoe\"",
+            CALLER,
+        ),
+        trees::cmdlet_event(
+            102,
+            "2021-02-11T08:00:00Z",
+            1,
+            "Get-Mailbox",
+            "-Identity \"asmith\"",
+            CALLER,
+        ),
+    ];
+    let bytes = evtx_writer::write_evtx_with_header_time(&events, Some(0));
+    assert_eq!(evtx_writer::get_u64(&bytes, 4096 + 512 + 16), 0);
+    std::fs::write(d.path().join(EVTX_DIR).join(MGMT), &bytes).unwrap();
+    let (_, r, _) = scan(&[d.path().to_str().unwrap()]);
+    let g = coverage_group(&r, "EVTX/MSExchange Management");
+    assert_eq!(g["first"], "2021-02-10T08:00:00.000Z", "{g}");
+    assert_eq!(g["last"], "2021-02-11T08:00:00.000Z", "{g}");
+    let cmdlets = check(&r, "exchange-cmdlets");
+    assert_eq!(cmdlets["state"], "partial", "{cmdlets}");
+    assert!(
+        cmdlets["reason"]
+            .as_str()
+            .unwrap()
+            .contains("logs start 2021-02-10T08:00:00.000Z"),
+        "{cmdlets}"
+    );
+}
+
+/// The cmdlet log of the clean tree with one more, hostile, record at its end: a mailbox
+/// exported into the web root (CVE-2021-31207).
+fn cmdlet_log_with_export_at_the_end() -> Vec<u8> {
+    evtx_writer::write_evtx(&[
+        trees::cmdlet_event(
+            101,
+            "2020-12-30T10:00:00Z",
+            1,
+            "Get-Mailbox",
+            "-Identity \"jdoe\"",
+            CALLER,
+        ),
+        trees::cmdlet_event(
+            102,
+            "2021-01-12T09:30:00Z",
+            1,
+            "Get-Mailbox",
+            "-Identity \"asmith\"",
+            CALLER,
+        ),
+        trees::cmdlet_event(
+            103,
+            "2021-03-05T01:03:30Z",
+            1,
+            "New-MailboxExportRequest",
+            "-Mailbox 'svc-scan@contoso.com' -FilePath '\\\\localhost\\c$\\inetpub\\wwwroot\\aspnet_client\\mvq4tz.aspx'",
+            "contoso.local/Users/svc-scan",
+        ),
+    ])
+}
+
+#[test]
+fn intact_event_log_has_no_header_problems() {
+    // The benign look-alike of the tampering test below: the same log, untouched.
+    let d = clean_copy();
+    std::fs::write(
+        d.path().join(EVTX_DIR).join(MGMT),
+        cmdlet_log_with_export_at_the_end(),
+    )
+    .unwrap();
+    let (_, r, _) = scan(&[d.path().to_str().unwrap()]);
+    let g = coverage_group(&r, "EVTX/MSExchange Management");
+    assert_eq!(g["problems"], serde_json::json!([]), "{g}");
+    assert_eq!(check(&r, "exchange-cmdlets")["state"], "ran");
+    assert_eq!(rules_of(&r, "exchange-cmdlets"), ["mailbox-export-to-web"]);
+}
+
+#[test]
+fn records_hidden_by_a_lowered_chunk_header_are_recovered_and_reported() {
+    for how in ["last record ID", "free-space offset"] {
+        let d = clean_copy();
+        let mut bytes = cmdlet_log_with_export_at_the_end();
+        let chunk = 4096;
+        let second = 512 + evtx_writer::get_u32(&bytes, chunk + 512 + 4) as usize;
+        let third = second + evtx_writer::get_u32(&bytes, chunk + second + 4) as usize;
+        if how == "last record ID" {
+            evtx_writer::put_u64(&mut bytes, chunk + 16, 102);
+            evtx_writer::put_u64(&mut bytes, chunk + 32, 102);
+        } else {
+            evtx_writer::put_u32(&mut bytes, chunk + 48, third as u32);
+        }
+        evtx_writer::put_u64(&mut bytes, 24, 103); // the file header's next record ID
+        evtx_writer::refresh_checksums(&mut bytes);
+        std::fs::write(d.path().join(EVTX_DIR).join(MGMT), &bytes).unwrap();
+        let (code, r, _) = scan(&[d.path().to_str().unwrap()]);
+        let problems = coverage_group(&r, "EVTX/MSExchange Management")["problems"].to_string();
+        assert!(
+            problems.contains(
+                "1 record(s) (IDs 103..103) are present past where its header says its records end"
+            ),
+            "{how}: {problems}"
+        );
+        let cmdlets = check(&r, "exchange-cmdlets");
+        assert_ne!(cmdlets["state"], "ran", "{how}");
+        assert_ne!(r["verdict"], "no-evidence", "{how}");
+        assert_eq!(
+            rules_of(&r, "exchange-cmdlets"),
+            ["mailbox-export-to-web"],
+            "{how}"
+        );
+        assert_eq!(
+            finding(&r, "mailbox-export-to-web")["source"]["record_id"],
+            103
+        );
+        assert_eq!(
+            (code, r["verdict"].as_str()),
+            (1, Some("compromised")),
+            "{how}"
+        );
+    }
+}
+
+#[test]
+fn a_checksum_mismatch_alone_is_reported() {
+    let d = clean_copy();
+    let mut bytes = cmdlet_log_with_export_at_the_end();
+    bytes[4096 + 100] ^= 1; // an unused byte of the chunk header; its checksum no longer holds
+    std::fs::write(d.path().join(EVTX_DIR).join(MGMT), &bytes).unwrap();
+    let (_, r, _) = scan(&[d.path().to_str().unwrap()]);
+    let g = coverage_group(&r, "EVTX/MSExchange Management");
+    let problems = g["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{g}");
+    assert!(
+        problems[0]["problem"]
+            .as_str()
+            .unwrap()
+            .starts_with("chunk 0: header checksum mismatch"),
+        "{g}"
+    );
+    assert_eq!(check(&r, "exchange-cmdlets")["state"], "partial");
+    assert_eq!(rules_of(&r, "exchange-cmdlets"), ["mailbox-export-to-web"]);
+}

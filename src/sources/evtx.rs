@@ -153,6 +153,40 @@ pub struct EvtxStats {
     pub errors: Vec<String>,
     /// Damage to the file as a whole (cut short, no records at all), for the coverage report.
     pub file_problems: Vec<String>,
+    /// Records whose time is impossible (see [`plausible_time`]): read, but their times are
+    /// unknown and left out of `first`/`last`.
+    pub bad_times: u64,
+    /// The first impossible time seen, for the coverage report.
+    pub bad_time_sample: Option<String>,
+}
+
+/// Earliest time an event record can plausibly have: 1990-01-01 (EVTX came with Vista).
+const EARLIEST_PLAUSIBLE_MS: i64 = 631_152_000_000;
+/// How far past the clock of the machine scanning a record's time may be (clock skew).
+const FUTURE_SLACK_MS: i64 = 24 * 3600 * 1000;
+
+/// Says whether `t` can be a record's real time: not before 1990, not more than a day ahead of
+/// `now`. A zeroed time (1601-01-01) or a garbage one is unknown, and must not stretch coverage.
+fn plausible_time(t: Timestamp, now: Timestamp) -> bool {
+    (EARLIEST_PLAUSIBLE_MS..=now.0.saturating_add(FUTURE_SLACK_MS)).contains(&t.0)
+}
+
+fn now() -> Timestamp {
+    Timestamp::from_jiff(jiff::Timestamp::now())
+}
+
+/// A record's time: `Event/System/TimeCreated/@SystemTime` from its rendered JSON (what Windows
+/// shows), else the record header's written time, which many real files leave at 0.
+fn record_time(json: &str, header: Timestamp) -> Timestamp {
+    const KEY: &str = "\"SystemTime\":";
+    json.find("\"TimeCreated\":")
+        .and_then(|i| {
+            let rest = &json[i..];
+            let j = rest.find(KEY)? + KEY.len();
+            let v = rest[j..].trim_start().strip_prefix('"')?;
+            Timestamp::parse_leading(v.as_bytes())
+        })
+        .unwrap_or(header)
 }
 
 /// EVTX layout: a 4096-byte file header, then 64 KiB chunks; the header counts the chunks.
@@ -176,6 +210,227 @@ fn cut_short(path: &Path) -> Option<String> {
     })
 }
 
+/// What one pass over a file's raw bytes found (see [`check_layout`]).
+#[derive(Debug, Default)]
+struct Layout {
+    /// Header damage or inconsistencies, for the coverage report.
+    problems: Vec<String>,
+    /// IDs of records physically present past where their chunk's header says its records
+    /// end: the parser carves them, and they are read like the others.
+    hidden: std::collections::HashSet<u64>,
+}
+
+/// The record magic `**\0\0` and the smallest record (header, empty BinXML, size copy).
+const RECORD_MAGIC: &[u8; 4] = b"\x2a\x2a\x00\x00";
+const MIN_RECORD: usize = 28;
+const CHUNK_HEADER: usize = 512;
+/// Chunk flag: no checksums kept.
+const CHUNK_NO_CRC32: u32 = 0x4;
+/// File header flag: not closed cleanly (its counts may lag behind the chunks).
+const FILE_DIRTY: u32 = 0x1;
+/// Problems listed per file before the rest are only counted.
+const MAX_LAYOUT_PROBLEMS: usize = 8;
+
+fn le32(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
+}
+fn le64(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
+}
+
+/// Reads into `buf` until it is full or the input ends; returns the bytes read.
+fn fill<R: std::io::Read>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// The record at `at` in `chunk` (ID, size), if its magic, size and trailing size copy hold.
+fn record_at(chunk: &[u8], at: usize) -> Option<(u64, usize)> {
+    if chunk.get(at..at + 4)? != RECORD_MAGIC || at + MIN_RECORD > chunk.len() {
+        return None;
+    }
+    let size = le32(chunk, at + 4) as usize;
+    if size < MIN_RECORD || at + size > chunk.len() || le32(chunk, at + size - 4) as usize != size {
+        return None;
+    }
+    Some((le64(chunk, at + 8), size))
+}
+
+/// One pass over the file's bytes, a 64 KiB chunk at a time, checking what the `evtx` crate
+/// takes on trust: the file header's and every chunk's checksums, the chunks' record ID ranges
+/// (contiguous from chunk to chunk), the file header's chunk count and next record ID, and where
+/// each chunk's records end. A chunk header whose `last_event_record_id` or `free_space_offset`
+/// was lowered (checksums fixed up or not) hides the records after that point from a reader:
+/// the records that still sit there, right after the last one the header admits and numbered
+/// on from it, are listed in `hidden` so that they are carved and read.
+fn check_layout<R: std::io::Read>(r: &mut R) -> Layout {
+    let mut out = Layout::default();
+    let mut problems = Vec::new();
+    let mut head = vec![0u8; EVTX_HEADER as usize];
+    let Ok(n) = fill(r, &mut head) else {
+        return out;
+    };
+    if n < 128 || &head[..8] != b"ElfFile\0" {
+        return out; // the parser says what is wrong with it
+    }
+    let (stored, computed) = (le32(&head, 124), crc32fast::hash(&head[..120]));
+    if stored != computed {
+        problems.push(format!(
+            "file header checksum mismatch (stored {stored:#010x}, computed {computed:#010x}): the header was altered or damaged"
+        ));
+    }
+    let next_id = le64(&head, 24);
+    let header_chunks = u64::from(u16::from_le_bytes([head[42], head[43]]));
+    let dirty = le32(&head, 120) & FILE_DIRTY != 0;
+
+    let mut chunk = vec![0u8; EVTX_CHUNK as usize];
+    // (first ID, last ID, chunk number) of every chunk, to check that the ranges join up.
+    let mut ranges: Vec<(u64, u64, u64)> = Vec::new();
+    let mut max_id = 0u64;
+    let mut number = 0u64;
+    let mut whole_chunks = 0u64;
+    loop {
+        match fill(r, &mut chunk) {
+            Ok(n) if n == chunk.len() => {}
+            _ => break, // a cut file: `cut_short` and the parser report it
+        }
+        whole_chunks += 1;
+        let c = number;
+        number += 1;
+        if &chunk[..8] != b"ElfChnk\0" {
+            continue; // empty (zeroed) chunks are normal; a damaged one, the parser reports
+        }
+        let (first, last) = (le64(&chunk, 24), le64(&chunk, 32));
+        let free = le32(&chunk, 48) as usize;
+        let flags = le32(&chunk, 120);
+        if flags & CHUNK_NO_CRC32 == 0 {
+            let mut h = crc32fast::Hasher::new();
+            h.update(&chunk[..120]);
+            h.update(&chunk[128..CHUNK_HEADER]);
+            let (stored, computed) = (le32(&chunk, 124), h.finalize());
+            if stored != computed {
+                problems.push(format!(
+                    "chunk {c}: header checksum mismatch (stored {stored:#010x}, computed {computed:#010x}): the chunk header was altered or damaged"
+                ));
+            }
+            if (CHUNK_HEADER..=chunk.len()).contains(&free) {
+                let (stored, computed) = (
+                    le32(&chunk, 52),
+                    crc32fast::hash(&chunk[CHUNK_HEADER..free]),
+                );
+                if stored != computed {
+                    problems.push(format!(
+                        "chunk {c}: record data checksum mismatch (stored {stored:#010x}, computed {computed:#010x}): records were altered or damaged"
+                    ));
+                }
+            }
+        }
+        if !(CHUNK_HEADER..=chunk.len()).contains(&free) {
+            problems.push(format!(
+                "chunk {c}: free-space offset {free} is outside the chunk (512..65536): its header is damaged or altered"
+            ));
+        }
+        if first > last {
+            problems.push(format!(
+                "chunk {c}: its header's record ID range is reversed ({first}..{last})"
+            ));
+        } else {
+            ranges.push((first, last, c));
+        }
+        max_id = max_id.max(last);
+
+        // Walk the records the way a reader does: up to the free space, or the header's last ID.
+        let live_end = free.min(chunk.len());
+        let (mut at, mut read_last, mut clean_end) = (CHUNK_HEADER, None, false);
+        while at < live_end {
+            let Some((id, size)) = record_at(&chunk, at) else {
+                break; // a damaged record: the parser reports it and resyncs
+            };
+            at += size;
+            read_last = Some(id);
+            max_id = max_id.max(id);
+            if id == last {
+                break;
+            }
+        }
+        if at >= live_end || read_last == Some(last) {
+            clean_end = true;
+        }
+        if clean_end && read_last.is_some_and(|id| id < last) && first <= last {
+            problems.push(format!(
+                "chunk {c}: its header gives records up to ID {last}, but its records end at ID {} at the free-space offset {free}: the header is inconsistent",
+                read_last.unwrap_or(0)
+            ));
+        }
+        // Records right after the last one read, numbered on from it: hidden by the header.
+        if clean_end {
+            let mut expect = read_last.map_or(first, |id| id.saturating_add(1));
+            let mut hidden = Vec::new();
+            while let Some((id, size)) = record_at(&chunk, at) {
+                if id != expect {
+                    break;
+                }
+                hidden.push(id);
+                max_id = max_id.max(id);
+                expect = expect.saturating_add(1);
+                at += size;
+            }
+            if let (Some(a), Some(b)) = (hidden.first(), hidden.last()) {
+                problems.push(format!(
+                    "chunk {c}: {} record(s) (IDs {a}..{b}) are present past where its header says its records end; they were recovered and read, but the header was likely altered to hide them",
+                    hidden.len()
+                ));
+                out.hidden.extend(hidden);
+            }
+        }
+    }
+
+    ranges.sort_unstable();
+    for w in ranges.windows(2) {
+        let ((_, last, a), (first, _, b)) = (w[0], w[1]);
+        if first != last.saturating_add(1) {
+            problems.push(format!(
+                "record IDs jump from {last} (chunk {a}) to {first} (chunk {b}): chunk headers are inconsistent, records {} may be missing",
+                if first > last.saturating_add(1) {
+                    format!("{}..{}", last + 1, first - 1)
+                } else {
+                    "in between".to_string()
+                }
+            ));
+        }
+    }
+    if !dirty && !ranges.is_empty() {
+        let present = ranges.len() as u64;
+        if header_chunks != present && whole_chunks >= header_chunks {
+            problems.push(format!(
+                "file header counts {header_chunks} chunk(s) but {present} are present: the header is inconsistent"
+            ));
+        }
+        if next_id > max_id.saturating_add(1) {
+            problems.push(format!(
+                "file header's next record ID is {next_id} but the records end at ID {max_id}: records {}..{} are missing",
+                max_id + 1,
+                next_id - 1
+            ));
+        }
+    }
+    if problems.len() > MAX_LAYOUT_PROBLEMS {
+        let more = problems.len() - MAX_LAYOUT_PROBLEMS;
+        problems.truncate(MAX_LAYOUT_PROBLEMS);
+        problems.push(format!("{more} more header problem(s) in this file"));
+    }
+    out.problems = problems;
+    out
+}
+
 /// Reads every record of `path`; `on_event` gets the events whose JSON holds a prefilter literal.
 pub fn read(
     path: &Path,
@@ -196,21 +451,42 @@ pub fn read(
 
 /// [`read`] over any seekable reader (a file, or bytes in memory for tests and fuzzing).
 pub fn read_from<R: std::io::Read + std::io::Seek>(
-    reader: R,
+    mut reader: R,
     pre: &Prefilter,
     mut on_event: impl FnMut(EvtxEvent),
 ) -> Result<EvtxStats, String> {
-    let mut parser = evtx::EvtxParser::from_read_seek(reader).map_err(|e| {
-        format!("not a readable EVTX file: {e} (damaged or cut; collect it again or check it with another EVTX reader)")
-    })?;
-    let mut st = EvtxStats::default();
+    // One extra pass over the bytes, a chunk at a time (bounded memory), before the parser's.
+    let layout = check_layout(&mut reader);
+    reader
+        .seek(std::io::SeekFrom::Start(0))
+        .map_err(|e| super::io_problem("cannot read", &e))?;
+    let mut parser = evtx::EvtxParser::from_read_seek(reader)
+        .map_err(|e| {
+            format!("not a readable EVTX file: {e} (damaged or cut; collect it again or check it with another EVTX reader)")
+        })?
+        .with_configuration(evtx::ParserSettings::new().recover_records(!layout.hidden.is_empty()));
+    let mut st = EvtxStats {
+        file_problems: layout.problems,
+        ..Default::default()
+    };
+    let now = now();
     for rec in parser.records_json() {
         match rec {
+            // Carved from chunk slack: only the records a chunk header hid are read; the rest
+            // are leftovers of the log's earlier passes (or another log, in exported files).
+            Ok(r) if r.recovered && !layout.hidden.contains(&r.event_record_id) => {}
             Ok(r) => {
                 st.records += 1;
-                let t = Timestamp(r.timestamp.as_millisecond());
-                st.first = Some(st.first.map_or(t, |f| f.min(t)));
-                st.last = Some(st.last.map_or(t, |l| l.max(t)));
+                let t = record_time(&r.data, Timestamp(r.timestamp.as_millisecond()));
+                if plausible_time(t, now) {
+                    st.first = Some(st.first.map_or(t, |f| f.min(t)));
+                    st.last = Some(st.last.map_or(t, |l| l.max(t)));
+                } else {
+                    st.bad_times += 1;
+                    if st.bad_time_sample.is_none() {
+                        st.bad_time_sample = Some(format!("{t} in record {}", r.event_record_id));
+                    }
+                }
                 if st.channel.is_none() {
                     st.channel = json_str_after(&r.data, "\"Channel\":");
                     st.computer = json_str_after(&r.data, "\"Computer\":");
@@ -229,6 +505,13 @@ pub fn read_from<R: std::io::Read + std::io::Seek>(
                 }
             }
         }
+    }
+    if st.bad_times > 0 {
+        st.file_problems.push(format!(
+            "{} record(s) with an impossible time (before 1990 or more than a day ahead of this machine's clock; first: {}); their times are unknown and not counted in the coverage",
+            st.bad_times,
+            st.bad_time_sample.as_deref().unwrap_or("?")
+        ));
     }
     Ok(st)
 }
@@ -256,9 +539,246 @@ fn find_string_end(s: &str) -> Option<usize> {
     None
 }
 
+/// The tests' EVTX writer, to build damaged and altered files.
+#[cfg(test)]
+#[path = "../../tests/support/evtx_writer.rs"]
+mod test_evtx_writer;
+
 #[cfg(test)]
 mod tests {
+    use super::test_evtx_writer as evtx_writer;
     use super::*;
+    use evtx_writer::{EvtxEvent as W, get_u32, get_u64, put_u32, put_u64, refresh_checksums};
+
+    fn ms(iso: &str) -> i64 {
+        iso.parse::<jiff::Timestamp>().unwrap().as_millisecond()
+    }
+
+    fn event(id: u64, iso: &str, data: &str) -> W {
+        W {
+            record_id: id,
+            unix_ms: ms(iso),
+            provider: "MSExchange CmdletLogs".into(),
+            event_id: 1,
+            level: 4,
+            channel: "MSExchange Management".into(),
+            computer: "EX01".into(),
+            data: vec![data.into()],
+            ..Default::default()
+        }
+    }
+
+    /// Reads `bytes`, returning the stats and the record IDs of every event.
+    fn read_bytes(bytes: &[u8]) -> (EvtxStats, Vec<u64>) {
+        let pre = crate::sources::lines::prefilter(&["Event"]);
+        let mut ids = Vec::new();
+        let st = read_from(std::io::Cursor::new(bytes), &pre, |e| ids.push(e.record_id)).unwrap();
+        (st, ids)
+    }
+
+    const CHUNK0: usize = 4096;
+
+    #[test]
+    fn record_time_is_system_time_else_the_header_time() {
+        let header = Timestamp(0);
+        let j = r##"{"Event":{"System":{"TimeCreated":{"#attributes":{"SystemTime":"2021-03-02T01:02:03.456789Z"}}}}}"##;
+        assert_eq!(
+            record_time(j, header).to_string(),
+            "2021-03-02T01:02:03.456Z"
+        );
+        let pretty = "{\n  \"Event\": {\n    \"System\": {\n      \"TimeCreated\": {\n        \"#attributes\": {\n          \"SystemTime\": \"2021-03-02T01:02:03Z\"\n";
+        assert_eq!(
+            record_time(pretty, header).to_string(),
+            "2021-03-02T01:02:03.000Z"
+        );
+        assert_eq!(record_time(r#"{"Event":{"System":{}}}"#, header), header);
+        let now = Timestamp(ms("2026-01-01T00:00:00Z"));
+        assert!(!plausible_time(Timestamp(ms("1601-01-01T00:00:00Z")), now));
+        assert!(!plausible_time(Timestamp(ms("1989-12-31T23:59:59Z")), now));
+        assert!(plausible_time(Timestamp(ms("1990-01-01T00:00:00Z")), now));
+        assert!(plausible_time(Timestamp(ms("2026-01-01T23:00:00Z")), now));
+        assert!(!plausible_time(Timestamp(ms("2026-01-02T00:00:01Z")), now));
+    }
+
+    #[test]
+    fn header_time_zero_takes_the_system_time() {
+        let events = [
+            event(1, "2021-02-10T08:00:00Z", "Get-Mailbox"),
+            event(2, "2021-02-11T08:00:00Z", "Get-Mailbox"),
+        ];
+        let bytes = evtx_writer::write_evtx_with_header_time(&events, Some(0));
+        assert_eq!(get_u64(&bytes, CHUNK0 + 512 + 16), 0, "header time is 0");
+        let (st, _) = read_bytes(&bytes);
+        assert_eq!(st.first.unwrap().to_string(), "2021-02-10T08:00:00.000Z");
+        assert_eq!(st.last.unwrap().to_string(), "2021-02-11T08:00:00.000Z");
+        assert_eq!(st.bad_times, 0);
+        assert!(st.file_problems.is_empty(), "{:?}", st.file_problems);
+    }
+
+    #[test]
+    fn impossible_times_are_unknown_and_reported() {
+        let mut zero = event(2, "2021-02-11T08:00:00Z", "Get-Mailbox");
+        zero.unix_ms = ms("1601-01-01T00:00:00Z");
+        let mut future = event(3, "2021-02-11T08:00:00Z", "Get-Mailbox");
+        future.unix_ms = ms("2400-01-01T00:00:00Z");
+        let events = [
+            event(1, "2021-02-10T08:00:00Z", "Get-Mailbox"),
+            zero,
+            future,
+        ];
+        let (st, ids) = read_bytes(&evtx_writer::write_evtx(&events));
+        assert_eq!(ids, [1, 2, 3], "still read and scanned");
+        assert_eq!(st.first.unwrap().to_string(), "2021-02-10T08:00:00.000Z");
+        assert_eq!(st.last.unwrap().to_string(), "2021-02-10T08:00:00.000Z");
+        assert_eq!(st.bad_times, 2);
+        let p = st.file_problems.join("\n");
+        assert!(
+            p.contains("2 record(s) with an impossible time") && p.contains("1601-01-01"),
+            "{p}"
+        );
+    }
+
+    #[test]
+    fn real_sample_with_header_time_zero() {
+        // The last record of this exported log has 0 as its header's written time.
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/public/evtx/msexchange-management-install-transportagent.evtx");
+        let bytes = std::fs::read(&p).unwrap();
+        assert_eq!(get_u64(&bytes, CHUNK0 + 10544 + 8), 4, "record 4");
+        assert_eq!(get_u64(&bytes, CHUNK0 + 10544 + 16), 0);
+        let (st, ids) = read_bytes(&bytes);
+        // (The export keeps the original EventRecordIDs, 7184..7187, in the records' XML.)
+        assert_eq!(
+            ids.len(),
+            4,
+            "its chunk slack's leftovers are not read: {ids:?}"
+        );
+        // Record 1's TimeCreated, not 1601 (and not its header's written time, 59 ms later).
+        let filetime_ms = |ft: u64| (ft as i64 - 116_444_736_000_000_000) / 10_000;
+        assert_eq!(
+            filetime_ms(get_u64(&bytes, CHUNK0 + 512 + 16)),
+            1_622_796_108_041
+        );
+        assert_eq!(st.first.unwrap().to_string(), "2021-06-04T08:41:47.982Z");
+        assert!(st.last.unwrap() >= st.first.unwrap());
+        assert_eq!(st.bad_times, 0);
+        assert!(
+            st.file_problems.is_empty(),
+            "an intact real log: {:?}",
+            st.file_problems
+        );
+    }
+
+    fn four_events() -> Vec<u8> {
+        evtx_writer::write_evtx(&[
+            event(1, "2021-02-10T08:00:00Z", "Get-Mailbox"),
+            event(2, "2021-02-10T09:00:00Z", "Get-Mailbox"),
+            event(3, "2021-02-10T10:00:00Z", "New-MailboxExportRequest"),
+            event(4, "2021-02-10T11:00:00Z", "Get-Mailbox"),
+        ])
+    }
+
+    /// The chunk offset of record `n` (0-based) in chunk 0.
+    fn record_offset(bytes: &[u8], n: usize) -> usize {
+        let mut at = 512;
+        for _ in 0..n {
+            at += get_u32(bytes, CHUNK0 + at + 4) as usize;
+        }
+        at
+    }
+
+    #[test]
+    fn intact_file_has_no_layout_problems() {
+        let (st, ids) = read_bytes(&four_events());
+        assert_eq!(ids, [1, 2, 3, 4]);
+        assert!(st.file_problems.is_empty(), "{:?}", st.file_problems);
+        assert!(st.errors.is_empty());
+    }
+
+    #[test]
+    fn checksum_mismatches_alone_are_reported() {
+        let mut bytes = four_events();
+        bytes[CHUNK0 + 512 + 100] ^= 1; // inside record 1's BinXML (a name's text)
+        let (st, _) = read_bytes(&bytes);
+        let p = st.file_problems.join("\n");
+        assert!(p.contains("chunk 0: record data checksum mismatch"), "{p}");
+        assert_eq!(st.file_problems.len(), 1, "{p}");
+
+        let mut bytes = four_events();
+        bytes[CHUNK0 + 100] ^= 1; // unused part of the chunk header
+        let (st, ids) = read_bytes(&bytes);
+        assert_eq!(ids, [1, 2, 3, 4]);
+        assert_eq!(st.file_problems.len(), 1, "{:?}", st.file_problems);
+        assert!(st.file_problems[0].starts_with("chunk 0: header checksum mismatch"));
+
+        let mut bytes = four_events();
+        bytes[100] ^= 1; // unused part of the file header
+        let (st, _) = read_bytes(&bytes);
+        assert_eq!(st.file_problems.len(), 1);
+        assert!(st.file_problems[0].starts_with("file header checksum mismatch"));
+    }
+
+    #[test]
+    fn lowered_last_record_id_hides_nothing() {
+        let mut bytes = four_events();
+        put_u64(&mut bytes, CHUNK0 + 16, 2); // last record number
+        put_u64(&mut bytes, CHUNK0 + 32, 2); // last record ID
+        put_u64(&mut bytes, 24, 3); // the file header's next record ID
+        refresh_checksums(&mut bytes);
+        let (st, ids) = read_bytes(&bytes);
+        assert_eq!(
+            ids,
+            [1, 2, 3, 4],
+            "the hidden records are recovered and read"
+        );
+        let p = st.file_problems.join("\n");
+        assert!(
+            p.contains("chunk 0: 2 record(s) (IDs 3..4) are present past where its header says its records end"),
+            "{p}"
+        );
+        assert_eq!(st.last.unwrap().to_string(), "2021-02-10T11:00:00.000Z");
+    }
+
+    #[test]
+    fn lowered_free_space_offset_hides_nothing() {
+        let mut bytes = four_events();
+        let third = record_offset(&bytes, 2);
+        put_u32(&mut bytes, CHUNK0 + 48, third as u32);
+        refresh_checksums(&mut bytes);
+        let (st, ids) = read_bytes(&bytes);
+        assert_eq!(ids, [1, 2, 3, 4]);
+        let p = st.file_problems.join("\n");
+        assert!(
+            p.contains("its header gives records up to ID 4, but its records end at ID 2"),
+            "{p}"
+        );
+        assert!(p.contains("2 record(s) (IDs 3..4) are present past"), "{p}");
+
+        // Both lowered, and the file header's next ID too: only the slack tells.
+        let mut bytes = four_events();
+        put_u32(&mut bytes, CHUNK0 + 48, third as u32);
+        put_u64(&mut bytes, CHUNK0 + 16, 2);
+        put_u64(&mut bytes, CHUNK0 + 32, 2);
+        let second = record_offset(&bytes, 1) as u32;
+        put_u32(&mut bytes, CHUNK0 + 44, second);
+        put_u64(&mut bytes, 24, 3);
+        refresh_checksums(&mut bytes);
+        let (st, ids) = read_bytes(&bytes);
+        assert_eq!(ids, [1, 2, 3, 4]);
+        assert_eq!(st.file_problems.len(), 1, "{:?}", st.file_problems);
+        assert!(st.file_problems[0].contains("(IDs 3..4) are present past"));
+    }
+
+    #[test]
+    fn chunk_count_and_next_id_are_checked() {
+        let mut bytes = four_events();
+        put_u64(&mut bytes, 24, 9);
+        bytes[42] = 2;
+        refresh_checksums(&mut bytes);
+        let (st, _) = read_bytes(&bytes);
+        let p = st.file_problems.join("\n");
+        assert!(p.contains("file header's next record ID is 9 but the records end at ID 4: records 5..8 are missing"), "{p}");
+    }
 
     #[test]
     fn reads_real_exchange_management_sample() {

@@ -81,6 +81,13 @@ pub struct EvtxEvent {
 
 /// Writes `events`, in order, as a complete EVTX file.
 pub fn write_evtx(events: &[EvtxEvent]) -> Vec<u8> {
+    write_evtx_with_header_time(events, None)
+}
+
+/// [`write_evtx`], with `header_filetime` (when given) as every record header's written time
+/// instead of the event's time; `Some(0)` is what many real files hold there. `TimeCreated
+/// SystemTime` keeps the event's own time.
+pub fn write_evtx_with_header_time(events: &[EvtxEvent], header_filetime: Option<u64>) -> Vec<u8> {
     for e in events {
         assert!(
             e.data.is_empty() || e.named_data.is_empty(),
@@ -95,7 +102,7 @@ pub fn write_evtx(events: &[EvtxEvent]) -> Vec<u8> {
     }
 
     let mut chunks: Vec<Vec<u8>> = Vec::new();
-    let mut chunk = Chunk::new();
+    let mut chunk = Chunk::new(header_filetime);
     for event in events {
         if !chunk.try_add(event) {
             assert!(
@@ -103,7 +110,7 @@ pub fn write_evtx(events: &[EvtxEvent]) -> Vec<u8> {
                 "evtx_writer: event too large for one EVTX chunk (record_id {})",
                 event.record_id
             );
-            chunks.push(std::mem::replace(&mut chunk, Chunk::new()).finish());
+            chunks.push(std::mem::replace(&mut chunk, Chunk::new(header_filetime)).finish());
             assert!(
                 chunk.try_add(event),
                 "evtx_writer: event too large for one EVTX chunk (record_id {})",
@@ -170,11 +177,15 @@ struct Chunk {
     first_id: u64,
     last_id: u64,
     last_record_offset: u32,
+    /// Written time for every record header, instead of the event's (see
+    /// [`write_evtx_with_header_time`]).
+    header_filetime: Option<u64>,
 }
 
 impl Chunk {
-    fn new() -> Self {
+    fn new(header_filetime: Option<u64>) -> Self {
         Chunk {
+            header_filetime,
             data: vec![0; CHUNK_HEADER_SIZE],
             names: Vec::new(),
             buckets: [0; 64],
@@ -218,7 +229,7 @@ impl Chunk {
         self.data.extend_from_slice(b"\x2a\x2a\x00\x00");
         self.u32(0); // size, patched below
         self.u64(e.record_id);
-        self.u64(filetime);
+        self.u64(self.header_filetime.unwrap_or(filetime));
 
         // BinXML: fragment header, then the element tree, then end of stream.
         self.data.extend_from_slice(&[0x0f, 0x01, 0x01, 0x00]);
@@ -434,13 +445,41 @@ impl Chunk {
     }
 }
 
-fn put_u16(buf: &mut [u8], at: usize, v: u16) {
+/// Recomputes the file header's and every chunk's checksums of an EVTX file written by
+/// [`write_evtx`] and then edited (a test that alters a header field the way an attacker would,
+/// checksums fixed up): the file header CRC32 of bytes 0..120, each chunk's event-data CRC32 of
+/// 512..free space and header CRC32 of 0..120 and 128..512.
+pub fn refresh_checksums(file: &mut [u8]) {
+    let crc = crc32(&file[..120]);
+    put_u32(file, 124, crc);
+    let mut at = FILE_HEADER_SIZE;
+    while at + CHUNK_SIZE <= file.len() {
+        let d = &mut file[at..at + CHUNK_SIZE];
+        let free_space = u32::from_le_bytes(d[48..52].try_into().unwrap()) as usize;
+        let free_space = free_space.clamp(CHUNK_HEADER_SIZE, CHUNK_SIZE);
+        let events_crc = crc32(&d[CHUNK_HEADER_SIZE..free_space]);
+        put_u32(d, 52, events_crc);
+        let header_crc = crc32_update(crc32_update(!0, &d[..120]), &d[128..CHUNK_HEADER_SIZE]);
+        put_u32(d, 124, !header_crc);
+        at += CHUNK_SIZE;
+    }
+}
+
+/// Reads a little-endian `u32`/`u64` at `at` (for tests that edit headers).
+pub fn get_u32(buf: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(buf[at..at + 4].try_into().unwrap())
+}
+pub fn get_u64(buf: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(buf[at..at + 8].try_into().unwrap())
+}
+
+pub fn put_u16(buf: &mut [u8], at: usize, v: u16) {
     buf[at..at + 2].copy_from_slice(&v.to_le_bytes());
 }
-fn put_u32(buf: &mut [u8], at: usize, v: u32) {
+pub fn put_u32(buf: &mut [u8], at: usize, v: u32) {
     buf[at..at + 4].copy_from_slice(&v.to_le_bytes());
 }
-fn put_u64(buf: &mut [u8], at: usize, v: u64) {
+pub fn put_u64(buf: &mut [u8], at: usize, v: u64) {
     buf[at..at + 8].copy_from_slice(&v.to_le_bytes());
 }
 

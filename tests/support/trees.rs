@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 #[path = "evtx_writer.rs"]
-mod evtx_writer;
+pub mod evtx_writer;
 
 use evtx_writer::{EvtxEvent, write_evtx};
 use std::path::Path;
