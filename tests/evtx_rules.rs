@@ -438,3 +438,28 @@ fn a_checksum_mismatch_alone_is_reported() {
     assert_eq!(check(&r, "exchange-cmdlets")["state"], "partial");
     assert_eq!(rules_of(&r, "exchange-cmdlets"), ["mailbox-export-to-web"]);
 }
+
+#[test]
+fn records_that_render_too_large_are_skipped_and_reported() {
+    // Tiny records instantiating a template that repeats its substitution 10,000 times (some
+    // 2 MB of JSON each): read in bounded time, reported, and the log not called complete.
+    let d = clean_copy();
+    let bomb = evtx_writer::write_template_bomb(2, 30, 10_000, 200);
+    std::fs::write(d.path().join(EVTX_DIR).join(MGMT), &bomb).unwrap();
+    let started = std::time::Instant::now();
+    let (code, r, _) = scan(&[d.path().to_str().unwrap()]);
+    let took = started.elapsed();
+    let problems = r["coverage"].to_string();
+    assert!(
+        problems.contains("2 record(s) too large to render were skipped"),
+        "{problems}"
+    );
+    assert!(
+        problems.contains("60 record(s) were not rendered"),
+        "{problems}"
+    );
+    assert_ne!(check(&r, "exchange-cmdlets")["state"], "ran");
+    assert_ne!(r["verdict"], "no-evidence");
+    assert_ne!(code, 0);
+    assert!(took.as_secs() < 60, "took {took:?}");
+}

@@ -5,6 +5,7 @@ use super::lines::Prefilter;
 use crate::model::Timestamp;
 use serde_json::Value;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 /// One event, with the fields the checks use. Offline there is no rendered message, so checks
 /// match on `data` (unnamed `<Data>` items, classic providers) and `named` (`<Data Name=..>`).
@@ -158,6 +159,10 @@ pub struct EvtxStats {
     pub bad_times: u64,
     /// The first impossible time seen, for the coverage report.
     pub bad_time_sample: Option<String>,
+    /// Records whose JSON was too large to read (see [`MAX_RECORD_JSON`]).
+    pub too_large: u64,
+    /// Records left unrendered once their chunk or the file spent its rendering budget.
+    pub unrendered: u64,
 }
 
 /// Earliest time an event record can plausibly have: 1990-01-01 (EVTX came with Vista).
@@ -218,6 +223,8 @@ struct Layout {
     /// IDs of records physically present past where their chunk's header says its records
     /// end: the parser carves them, and they are read like the others.
     hidden: std::collections::HashSet<u64>,
+    /// Bytes of whole chunks (and the header) read.
+    bytes: u64,
 }
 
 /// The record magic `**\0\0` and the smallest record (header, empty BinXML, size copy).
@@ -278,6 +285,7 @@ fn check_layout<R: std::io::Read>(r: &mut R) -> Layout {
     let Ok(n) = fill(r, &mut head) else {
         return out;
     };
+    out.bytes = n as u64;
     if n < 128 || &head[..8] != b"ElfFile\0" {
         return out; // the parser says what is wrong with it
     }
@@ -303,6 +311,7 @@ fn check_layout<R: std::io::Read>(r: &mut R) -> Layout {
             _ => break, // a cut file: `cut_short` and the parser report it
         }
         whole_chunks += 1;
+        out.bytes += EVTX_CHUNK;
         let c = number;
         number += 1;
         if &chunk[..8] != b"ElfChnk\0" {
@@ -431,6 +440,59 @@ fn check_layout<R: std::io::Read>(r: &mut R) -> Layout {
     out
 }
 
+/// A record's JSON past which it is not read: real records render to a few KiB (a 32 K
+/// character PowerShell script block to some 100 KiB), but a tiny crafted one can instantiate a
+/// template that repeats a substitution thousands of times and render to megabytes (issue 13
+/// item 15). The `evtx` crate stops only at 16 MiB a record and 64 MiB a chunk.
+const MAX_RECORD_JSON: usize = 1 << 20;
+/// JSON one chunk may render before the rest of its records are left unrendered: real chunks
+/// (64 KiB of records) render to well under 1 MiB.
+const MAX_CHUNK_JSON: usize = 8 << 20;
+/// JSON a whole file may render: this many times its size, plus [`FILE_RENDER_BASE`].
+const FILE_RENDER_RATIO: u64 = 64;
+const FILE_RENDER_BASE: u64 = 64 << 20;
+
+/// What is left to render, for the chunk being read and the file (see [`MAX_RECORD_JSON`]).
+#[derive(Debug, Default)]
+struct RenderBudget {
+    /// The chunk being read (header address and record ID range), and what it has rendered.
+    chunk: (usize, u64, u64),
+    chunk_out: usize,
+    /// The chunk rendered a record too large, or too much in all: its other records are not.
+    chunk_spent: bool,
+    file_left: u64,
+}
+
+impl RenderBudget {
+    /// Whether a record of `chunk` may be rendered.
+    fn admit(&mut self, chunk: (usize, u64, u64)) -> bool {
+        if chunk != self.chunk {
+            (self.chunk, self.chunk_out, self.chunk_spent) = (chunk, 0, false);
+        }
+        !self.chunk_spent && self.file_left > 0
+    }
+
+    /// Charges a rendered record of `len` bytes; false when it is too large to read.
+    fn charge(&mut self, len: usize) -> bool {
+        self.chunk_out = self.chunk_out.saturating_add(len);
+        self.file_left = self.file_left.saturating_sub(len as u64);
+        if len > MAX_RECORD_JSON || self.chunk_out > MAX_CHUNK_JSON {
+            self.chunk_spent = true;
+        }
+        len <= MAX_RECORD_JSON
+    }
+}
+
+/// One record as [`read_from`] gets it from the parser.
+enum Rendered {
+    Json(evtx::SerializedEvtxRecord<String>),
+    /// Carved from chunk slack, and not hidden by the chunk header: not read.
+    Leftover,
+    TooLarge,
+    /// Not rendered: its chunk or the file spent its budget (see [`RenderBudget`]).
+    Unrendered,
+}
+
 /// Reads every record of `path`; `on_event` gets the events whose JSON holds a prefilter literal.
 pub fn read(
     path: &Path,
@@ -470,12 +532,49 @@ pub fn read_from<R: std::io::Read + std::io::Seek>(
         ..Default::default()
     };
     let now = now();
-    for rec in parser.records_json() {
-        match rec {
+    let render = Arc::new(Mutex::new(RenderBudget {
+        file_left: FILE_RENDER_BASE.saturating_add(layout.bytes.saturating_mul(FILE_RENDER_RATIO)),
+        ..Default::default()
+    }));
+    let hidden = Arc::new(layout.hidden);
+    let records = {
+        let render = Arc::clone(&render);
+        parser.serialized_records(move |rec| {
+            let rec = rec?;
             // Carved from chunk slack: only the records a chunk header hid are read; the rest
             // are leftovers of the log's earlier passes (or another log, in exported files).
-            Ok(r) if r.recovered && !layout.hidden.contains(&r.event_record_id) => {}
-            Ok(r) => {
+            if rec.recovered && !hidden.contains(&rec.event_record_id) {
+                return Ok(Rendered::Leftover);
+            }
+            let chunk = (
+                std::ptr::from_ref(rec.chunk.header) as usize,
+                rec.chunk.header.first_event_record_id,
+                rec.chunk.header.last_event_record_id,
+            );
+            if render.lock().map_or(true, |mut b| !b.admit(chunk)) {
+                return Ok(Rendered::Unrendered);
+            }
+            let r = rec.into_json()?;
+            let too_large = render.lock().map_or(true, |mut b| !b.charge(r.data.len()));
+            Ok(if too_large {
+                Rendered::TooLarge
+            } else {
+                Rendered::Json(r)
+            })
+        })
+    };
+    for rec in records {
+        match rec {
+            Ok(Rendered::Leftover) => {}
+            Ok(Rendered::TooLarge) => {
+                st.too_large += 1;
+                st.malformed += 1;
+            }
+            Ok(Rendered::Unrendered) => {
+                st.unrendered += 1;
+                st.malformed += 1;
+            }
+            Ok(Rendered::Json(r)) => {
                 st.records += 1;
                 let t = record_time(&r.data, Timestamp(r.timestamp.as_millisecond()));
                 if plausible_time(t, now) {
@@ -505,6 +604,21 @@ pub fn read_from<R: std::io::Read + std::io::Seek>(
                 }
             }
         }
+    }
+    if st.too_large > 0 {
+        st.file_problems.push(format!(
+            "{} record(s) too large to render were skipped (each renders to more than {} MiB; real records render to a few KiB: crafted to slow a reader down?)",
+            st.too_large,
+            MAX_RECORD_JSON >> 20
+        ));
+    }
+    if st.unrendered > 0 {
+        st.file_problems.push(format!(
+            "{} record(s) were not rendered: their chunk had already rendered a record too large or more than {} MiB in all, or the file more than {}x its size (crafted to slow a reader down?)",
+            st.unrendered,
+            MAX_CHUNK_JSON >> 20,
+            FILE_RENDER_RATIO
+        ));
     }
     if st.bad_times > 0 {
         st.file_problems.push(format!(
@@ -811,5 +925,49 @@ mod tests {
             json_str_after(j, "\"Channel\":").as_deref(),
             Some("Microsoft-Windows-Sysmon/Operational")
         );
+    }
+
+    #[test]
+    fn records_that_render_too_large_are_skipped_and_reported() {
+        // Tiny records instantiating a template that repeats its substitution 10,000 times:
+        // 500 characters each render to some 5 MB. The first of each chunk is rendered and
+        // found too large; the others of its chunk are not rendered at all.
+        let bytes = evtx_writer::write_template_bomb(2, 20, 10_000, 500);
+        assert!(bytes.len() < 200_000);
+        let (st, ids) = read_bytes(&bytes);
+        assert!(ids.is_empty());
+        assert_eq!((st.too_large, st.unrendered), (2, 40));
+        let p = st.file_problems.join("\n");
+        assert!(
+            p.contains("2 record(s) too large to render were skipped"),
+            "{p}"
+        );
+        assert!(p.contains("40 record(s) were not rendered"), "{p}");
+        // The same shape, small: read as usual.
+        let (st, _) = read_bytes(&evtx_writer::write_template_bomb(1, 5, 10, 5));
+        assert_eq!((st.records, st.too_large, st.unrendered), (6, 0, 0));
+        assert!(st.file_problems.is_empty(), "{:?}", st.file_problems);
+    }
+
+    #[test]
+    fn render_budget_is_per_chunk_and_per_file() {
+        let mut b = RenderBudget {
+            file_left: 11 << 20,
+            ..Default::default()
+        };
+        let (c1, c2, c3) = ((1, 1, 9), (2, 10, 19), (3, 20, 29));
+        assert!(b.admit(c1) && b.charge(1000));
+        assert!(b.admit(c1) && !b.charge(MAX_RECORD_JSON + 1), "too large");
+        assert!(!b.admit(c1), "the rest of that chunk is not rendered");
+        assert!(b.admit(c2), "the next chunk is");
+        for _ in 0..8 {
+            assert!(b.charge(MAX_RECORD_JSON));
+        }
+        assert!(b.admit(c2));
+        assert!(b.charge(1), "kept, but the chunk is spent");
+        assert!(!b.admit(c2));
+        assert!(b.admit(c3));
+        assert!(b.charge(MAX_RECORD_JSON) && b.charge(MAX_RECORD_JSON));
+        assert!(!b.admit(c3), "the file is spent: {}", b.file_left);
     }
 }

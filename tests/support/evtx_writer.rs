@@ -514,3 +514,105 @@ fn crc32_update(mut crc: u32, data: &[u8]) -> u32 {
     }
     crc
 }
+
+/// A crafted EVTX file that makes a reader render far more than it reads (issue 13 item 15):
+/// `chunks` chunks, each starting with a record that defines a template, inline, whose only
+/// element `<Data>` holds substitution 0 `repeats` times over, then `records` tiny records
+/// (IDs numbered on from 1) that each instantiate it with one string of `value_chars`
+/// characters. Each tiny record renders to about `repeats * value_chars` bytes.
+pub fn write_template_bomb(
+    chunks: usize,
+    records: usize,
+    repeats: usize,
+    value_chars: usize,
+) -> Vec<u8> {
+    let value: Vec<u16> = "A".repeat(value_chars).encode_utf16().collect();
+    let mut out_chunks = Vec::new();
+    let mut id = 1u64;
+    for _ in 0..chunks {
+        let mut c = Chunk::new(None);
+        let mut def_offset = 0u32;
+        for n in 0..=records {
+            let start = c.data.len();
+            c.data.extend_from_slice(b"\x2a\x2a\x00\x00");
+            c.u32(0);
+            c.u64(id);
+            c.u64(FILETIME_UNIX_EPOCH as u64 + 16_000_000_000_000_000); // 2020-09-13
+            c.data.extend_from_slice(&[0x0f, 0x01, 0x01, 0x00]);
+            c.data.push(0x0c); // template instance
+            c.data.push(0x01);
+            c.u32(7); // template ID
+            if n == 0 {
+                def_offset = (c.data.len() + 4) as u32;
+                c.u32(def_offset);
+                c.u32(0); // next template
+                c.data.extend_from_slice(&[0x11; 16]); // GUID
+                let size_at = c.data.len();
+                c.u32(0);
+                let body = c.data.len();
+                c.data.extend_from_slice(&[0x0f, 0x01, 0x01, 0x00]);
+                // <Event><Data>%0%0...</Data></Event>, element starts with a DependencyId.
+                let mut sizes = Vec::new();
+                for name in ["Event", "Data"] {
+                    c.data.push(0x01);
+                    c.u16(0xffff);
+                    sizes.push(c.data.len());
+                    c.u32(0);
+                    c.name(name);
+                    c.data.push(0x02);
+                }
+                for _ in 0..repeats {
+                    c.data.push(0x0d); // normal substitution
+                    c.u16(0);
+                    c.data.push(0x01); // string
+                }
+                for at in sizes.into_iter().rev() {
+                    c.data.push(0x04);
+                    c.patch_size(at);
+                }
+                c.data.push(0x00);
+                let body_size = (c.data.len() - body) as u32;
+                put_u32(&mut c.data, size_at, body_size);
+            } else {
+                c.u32(def_offset);
+            }
+            c.u32(1); // substitutions
+            c.u16((value.len() * 2) as u16);
+            c.data.push(0x01);
+            c.data.push(0x00);
+            for &u in &value {
+                c.u16(u);
+            }
+            c.data.push(0x00); // end of stream
+            let size = (c.data.len() - start + 4) as u32;
+            c.u32(size);
+            put_u32(&mut c.data, start + 4, size);
+            assert!(
+                c.data.len() <= CHUNK_SIZE,
+                "evtx_writer: template bomb too large for a chunk"
+            );
+            if c.records == 0 {
+                c.first_id = id;
+            }
+            c.records += 1;
+            c.last_id = id;
+            c.last_record_offset = start as u32;
+            id += 1;
+        }
+        out_chunks.push(c.finish());
+    }
+    let mut file = vec![0u8; FILE_HEADER_SIZE];
+    file[..8].copy_from_slice(b"ElfFile\0");
+    put_u64(&mut file, 16, out_chunks.len() as u64 - 1);
+    put_u64(&mut file, 24, id);
+    put_u32(&mut file, 32, 128);
+    put_u16(&mut file, 36, 1);
+    put_u16(&mut file, 38, 3);
+    put_u16(&mut file, 40, FILE_HEADER_SIZE as u16);
+    put_u16(&mut file, 42, out_chunks.len() as u16);
+    for c in out_chunks {
+        file.extend_from_slice(&c);
+    }
+    refresh_checksums(&mut file);
+    file
+}
