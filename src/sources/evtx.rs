@@ -303,20 +303,20 @@ fn check_layout<R: std::io::Read>(r: &mut R) -> Layout {
     // (first ID, last ID, chunk number) of every chunk, to check that the ranges join up.
     let mut ranges: Vec<(u64, u64, u64)> = Vec::new();
     let mut max_id = 0u64;
-    let mut number = 0u64;
-    let mut whole_chunks = 0u64;
+    // Whole chunks read, and those of them with a chunk signature.
+    let (mut number, mut signed) = (0u64, 0u64);
     loop {
         match fill(r, &mut chunk) {
             Ok(n) if n == chunk.len() => {}
             _ => break, // a cut file: `cut_short` and the parser report it
         }
-        whole_chunks += 1;
         out.bytes += EVTX_CHUNK;
         let c = number;
         number += 1;
         if &chunk[..8] != b"ElfChnk\0" {
             continue; // empty (zeroed) chunks are normal; a damaged one, the parser reports
         }
+        signed += 1;
         let (first, last) = (le64(&chunk, 24), le64(&chunk, 32));
         let free = le32(&chunk, 48) as usize;
         let flags = le32(&chunk, 120);
@@ -416,11 +416,10 @@ fn check_layout<R: std::io::Read>(r: &mut R) -> Layout {
             ));
         }
     }
-    if !dirty && !ranges.is_empty() {
-        let present = ranges.len() as u64;
-        if header_chunks != present && whole_chunks >= header_chunks {
+    if !dirty && signed > 0 {
+        if header_chunks != signed && number >= header_chunks {
             problems.push(format!(
-                "file header counts {header_chunks} chunk(s) but {present} are present: the header is inconsistent"
+                "file header counts {header_chunks} chunk(s) but {signed} are present: the header is inconsistent"
             ));
         }
         if next_id > max_id.saturating_add(1) {
@@ -892,6 +891,47 @@ mod tests {
         let (st, _) = read_bytes(&bytes);
         let p = st.file_problems.join("\n");
         assert!(p.contains("file header's next record ID is 9 but the records end at ID 4: records 5..8 are missing"), "{p}");
+        assert!(!p.contains("chunk(s) but"), "the file is cut: {p}");
+
+        // A second chunk's worth of bytes, zeroed: the header counts a chunk that is not there.
+        let mut bytes = four_events();
+        bytes.resize(bytes.len() + 65536, 0);
+        bytes[42] = 2;
+        refresh_checksums(&mut bytes);
+        let (st, ids) = read_bytes(&bytes);
+        assert_eq!(ids, [1, 2, 3, 4]);
+        assert_eq!(
+            st.file_problems,
+            ["file header counts 2 chunk(s) but 1 are present: the header is inconsistent"]
+        );
+    }
+
+    #[test]
+    fn chunk_record_id_ranges_must_join_up() {
+        let events: Vec<W> = (1..=400)
+            .map(|i| event(i, "2021-02-10T08:00:00Z", &"x".repeat(200)))
+            .collect();
+        let bytes = evtx_writer::write_evtx(&events);
+        assert!(bytes.len() >= 4096 + 2 * 65536, "two chunks or more");
+        let (st, _) = read_bytes(&bytes);
+        assert!(st.file_problems.is_empty(), "{:?}", st.file_problems);
+        // Chunk 1 claims to start further on: its first records' IDs drop out of the range.
+        let mut bytes = bytes;
+        let c1 = 4096 + 65536;
+        let first = get_u64(&bytes, c1 + 24);
+        put_u64(&mut bytes, c1 + 8, first + 5);
+        put_u64(&mut bytes, c1 + 24, first + 5);
+        refresh_checksums(&mut bytes);
+        let (st, _) = read_bytes(&bytes);
+        let p = st.file_problems.join("\n");
+        assert!(
+            p.contains(&format!(
+                "record IDs jump from {} (chunk 0) to {} (chunk 1)",
+                first - 1,
+                first + 5
+            )),
+            "{p}"
+        );
     }
 
     #[test]
