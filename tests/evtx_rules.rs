@@ -463,3 +463,15 @@ fn records_that_render_too_large_are_skipped_and_reported() {
     assert_ne!(code, 0);
     assert!(took.as_secs() < 60, "took {took:?}");
 }
+
+/// For `bench/trust_holes.sh evtx`: writes issue 13's full-size amplification file (64 MB of tiny
+/// records instantiating a template that repeats one substitution 2,000 times) to the path in
+/// `EXHUNT_BENCH_EVTX`. Not a test: `cargo test` skips it.
+#[test]
+#[ignore = "writes a 64 MB file for bench/trust_holes.sh"]
+fn write_the_full_size_amplification_file() {
+    let Some(p) = std::env::var_os("EXHUNT_BENCH_EVTX") else {
+        return;
+    };
+    std::fs::write(p, evtx_writer::write_template_bomb(1024, 150, 2000, 8)).unwrap();
+}

@@ -197,7 +197,10 @@ fn record_time(json: &str, header: Timestamp) -> Timestamp {
 mod layout;
 mod render;
 use layout::{check_layout, cut_short};
-use render::{FILE_RENDER_RATIO, MAX_CHUNK_JSON, MAX_RECORD_JSON, RenderBudget};
+use render::{
+    AMPLIFIED_MIN, AMPLIFIED_RATIO, FILE_RENDER_RATIO, MAX_CHUNK_JSON, MAX_RECORD_JSON,
+    RenderBudget,
+};
 
 /// One record as [`read_from`] gets it from the parser.
 enum Rendered {
@@ -267,8 +270,11 @@ pub fn read_from<R: std::io::Read + std::io::Seek>(
             if render.lock().map_or(true, |mut b| !b.admit(chunk)) {
                 return Ok(Rendered::Unrendered);
             }
+            let binxml = rec.binxml_size;
             let r = rec.into_json()?;
-            let too_large = render.lock().map_or(true, |mut b| !b.charge(r.data.len()));
+            let too_large = render
+                .lock()
+                .map_or(true, |mut b| !b.charge_record(r.data.len(), binxml));
             Ok(if too_large {
                 Rendered::TooLarge
             } else {
@@ -320,9 +326,11 @@ pub fn read_from<R: std::io::Read + std::io::Seek>(
     }
     if st.too_large > 0 {
         st.file_problems.push(format!(
-            "{} record(s) too large to render were skipped (each renders to more than {} MiB; real records render to a few KiB: crafted to slow a reader down?)",
+            "{} record(s) too large to render were skipped (each renders to more than {} MiB, or to more than {} KiB and {}x its binary size; real records render to a few KiB: crafted to slow a reader down?)",
             st.too_large,
-            MAX_RECORD_JSON >> 20
+            MAX_RECORD_JSON >> 20,
+            AMPLIFIED_MIN >> 10,
+            AMPLIFIED_RATIO
         ));
     }
     if st.unrendered > 0 {

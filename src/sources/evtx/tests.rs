@@ -333,13 +333,14 @@ fn records_that_render_too_large_are_skipped_and_reported() {
 
 #[test]
 fn render_budget_is_per_chunk_and_per_file() {
-    let mut b = RenderBudget::with_file_left(11 << 20);
+    // room for c1's two records, c2's full chunk and c3's two records of 1 MiB
+    let mut b = RenderBudget::with_file_left((3 * MAX_RECORD_JSON + MAX_CHUNK_JSON) as u64);
     let (c1, c2, c3) = ((1, 1, 9), (2, 10, 19), (3, 20, 29));
     assert!(b.admit(c1) && b.charge(1000));
     assert!(b.admit(c1) && !b.charge(MAX_RECORD_JSON + 1), "too large");
     assert!(!b.admit(c1), "the rest of that chunk is not rendered");
     assert!(b.admit(c2), "the next chunk is");
-    for _ in 0..8 {
+    for _ in 0..MAX_CHUNK_JSON / MAX_RECORD_JSON {
         assert!(b.charge(MAX_RECORD_JSON));
     }
     assert!(b.admit(c2));
@@ -348,4 +349,8 @@ fn render_budget_is_per_chunk_and_per_file() {
     assert!(b.admit(c3));
     assert!(b.charge(MAX_RECORD_JSON) && b.charge(MAX_RECORD_JSON));
     assert!(!b.admit(c3), "the file is spent: {}", b.file_left);
+    // an amplified record spends its chunk like a too large one
+    let mut b = RenderBudget::with_file_left(1 << 30);
+    assert!(b.admit(c1) && !b.charge_record(16 << 10, 40));
+    assert!(!b.admit(c1) && b.admit(c2));
 }
