@@ -69,7 +69,7 @@ pub struct ScanArgs {
     #[arg(long)]
     pub host: Option<String>,
     /// Write report.json, findings.csv (and rolled-up.csv), timeline.csv/.jsonl and Test-ProxyLogon's files into DIR (never under ROOT).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, short = 'o', value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Copy every file behind a finding into DIR/<host>/ with a SHA-256/MD5 manifest (never under ROOT).
     #[arg(long, value_name = "DIR")]
@@ -90,7 +90,7 @@ pub struct ScanArgs {
     #[arg(long, requires = "collect", default_value = "4G", value_name = "SIZE")]
     pub collect_max_total: String,
     /// Worker threads (default: all cores).
-    #[arg(long, value_name = "N")]
+    #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
     /// Do not print the console summary.
     #[arg(long, short)]

