@@ -6,7 +6,7 @@ use crate::model::{Timestamp, Verdict, Window};
 use crate::report;
 use crate::report::sanitize::terminal;
 use crate::scan::{self, ScanOptions};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -98,6 +98,10 @@ pub struct ScanArgs {
     /// Do not draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// Colour in the console summary: auto (on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE
+    /// turns it on anywhere), always, or never. The flag wins over the environment.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
     /// Run only these checks (comma-separated ids; `tpl` = Test-ProxyLogon's four CVE checks and
     /// its file check; `pivot` keeps the pivot sweep). Logs no selected check reads are not read.
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
@@ -222,8 +226,45 @@ impl ScanArgs {
     }
 }
 
-fn use_color() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+/// When the console summary is coloured (`--color`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set; `CLICOLOR_FORCE` turns it on anywhere.
+    Auto,
+    Always,
+    Never,
+}
+
+/// Whether to colour: the flag first, then `NO_COLOR` (non-empty: off), then `CLICOLOR_FORCE`
+/// (non-empty and not `0`: on), then whether stdout is a terminal.
+pub fn color_wanted(
+    choice: ColorChoice,
+    terminal: bool,
+    no_color: Option<&std::ffi::OsStr>,
+    force: Option<&std::ffi::OsStr>,
+) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            if no_color.is_some_and(|v| !v.is_empty()) {
+                false
+            } else if force.is_some_and(|v| !v.is_empty() && v != "0") {
+                true
+            } else {
+                terminal
+            }
+        }
+    }
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    color_wanted(
+        choice,
+        std::io::stdout().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+        std::env::var_os("CLICOLOR_FORCE").as_deref(),
+    )
 }
 
 /// Runs a parsed command line and returns the process exit code.
@@ -305,7 +346,7 @@ fn run_scan(args: &ScanArgs) -> i32 {
         }
     };
     if !args.quiet {
-        say_raw(&report::console::render(&result, use_color()));
+        say_raw(&report::console::render(&result, use_color(args.color)));
     }
     if let (Some(out), Some(real)) = (&args.out, &out_dir) {
         match report::write_all(&result, real) {
@@ -419,4 +460,25 @@ fn run_verify(args: &VerifyArgs) -> i32 {
         }
     }
     code
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn colour_flag_then_no_color_then_clicolor_force_then_terminal() {
+        let s = |v: &'static str| Some(OsStr::new(v));
+        use ColorChoice::*;
+        assert!(color_wanted(Always, false, s("1"), None));
+        assert!(!color_wanted(Never, true, None, s("1")));
+        assert!(!color_wanted(Auto, true, s("1"), s("1")));
+        assert!(color_wanted(Auto, true, s(""), None), "empty NO_COLOR is unset");
+        assert!(color_wanted(Auto, false, None, s("1")));
+        assert!(!color_wanted(Auto, false, None, s("0")));
+        assert!(!color_wanted(Auto, false, None, s("")));
+        assert!(color_wanted(Auto, true, None, None));
+        assert!(!color_wanted(Auto, false, None, None));
+    }
 }

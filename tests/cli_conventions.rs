@@ -58,3 +58,47 @@ fn short_forms_o_and_j() {
         .unwrap();
     refused(&o, "--threads must be at least 1");
 }
+
+/// `exhunt scan <compromised> ARGS` with stdout piped and the given environment; its stdout.
+fn console(args: &[&str], env: &[(&str, &str)]) -> String {
+    let mut c = exhunt();
+    c.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let o = c
+        .args(["scan", examples("compromised").to_str().unwrap()])
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+#[test]
+fn color_flag_and_environment() {
+    let ansi = |s: &str| s.contains("\x1b[");
+    assert!(ansi(&console(&["--color", "always"], &[])), "always, piped");
+    assert!(
+        ansi(&console(&["--color", "always"], &[("NO_COLOR", "1")])),
+        "the flag wins over NO_COLOR"
+    );
+    assert!(!ansi(&console(&[], &[("NO_COLOR", "1")])), "NO_COLOR");
+    assert!(!ansi(&console(&[], &[])), "auto, piped: no colour");
+    assert!(ansi(&console(&[], &[("CLICOLOR_FORCE", "1")])), "CLICOLOR_FORCE");
+    assert!(!ansi(&console(&[], &[("CLICOLOR_FORCE", "0")])), "CLICOLOR_FORCE=0");
+    assert!(
+        !ansi(&console(&["--color", "never"], &[("CLICOLOR_FORCE", "1")])),
+        "the flag wins over CLICOLOR_FORCE"
+    );
+    let o = exhunt()
+        .args(["scan", &clean(), "--color", "sometimes"])
+        .output()
+        .unwrap();
+    refused(&o, "--color");
+}
