@@ -174,8 +174,17 @@ impl ScanArgs {
             ),
             None => None,
         };
-        if until.is_some_and(|u| u < since) {
-            return Err("--until is before --since".into());
+        if let Some(u) = &self.until
+            && until.is_some_and(|u| u < since)
+        {
+            return Err(format!("--until {u} is before --since {}", self.since));
+        }
+        let now = Timestamp::from_jiff(jiff::Timestamp::now());
+        if since > now {
+            return Err(format!(
+                "--since {} is in the future (now is {now}); give the start of the exposure window",
+                self.since
+            ));
         }
         let checks = if self.checks.is_empty() {
             None
@@ -212,6 +221,16 @@ impl ScanArgs {
             ioc: self.files.ioc.clone(),
         };
         crate::detect::webshells::check_inputs(&files)?;
+        for (flag, dir) in [("--out", &self.out), ("--collect", &self.collect)] {
+            if dir.as_ref().is_some_and(|d| d.as_os_str() == "-") {
+                return Err(format!(
+                    "{flag} -: writing reports to stdout is not supported; give a folder"
+                ));
+            }
+        }
+        if let (Some(root), Some(p)) = (&self.root, &self.exchange_path) {
+            check_exchange_path(root, p)?;
+        }
         Ok(ScanOptions {
             root: self.root.clone(),
             logs: self.logs.clone(),
@@ -224,6 +243,49 @@ impl ScanArgs {
             files,
         })
     }
+}
+
+/// The release of Exchange 2013, the oldest version with the logs the checks read.
+const EXCHANGE_2013: &str = "2012-10-01";
+
+impl ScanArgs {
+    /// What is allowed but probably a mistake, for stderr before the scan.
+    pub fn warnings(&self, opts: &ScanOptions) -> Vec<String> {
+        let mut w = Vec::new();
+        if Timestamp::parse_arg(EXCHANGE_2013).is_some_and(|t| opts.window.since < t) {
+            w.push(format!(
+                "--since {} is before {EXCHANGE_2013}, before Exchange 2013 was released: no log this scan reads can reach back that far (a typo?); scanning anyway",
+                self.since
+            ));
+        }
+        w
+    }
+}
+
+/// `--exchange-path` must name a folder, found as the scan finds it: an absolute path as it is,
+/// a relative one under ROOT, case-insensitively. A ROOT that is not a folder is left to the
+/// scan's own message.
+fn check_exchange_path(root: &std::path::Path, p: &std::path::Path) -> Result<(), String> {
+    if !root.is_dir() {
+        return Ok(());
+    }
+    let found = if p.is_absolute() {
+        Some(p.to_path_buf())
+    } else {
+        crate::sources::paths::resolve_ci(root, &p.to_string_lossy())
+    };
+    if found.is_some_and(|d| d.is_dir()) {
+        return Ok(());
+    }
+    Err(if p.is_absolute() {
+        format!("--exchange-path {}: no such folder", p.display())
+    } else {
+        format!(
+            "--exchange-path {}: no such folder under ROOT {} (give it relative to ROOT, or absolute)",
+            p.display(),
+            root.display()
+        )
+    })
 }
 
 /// When the console summary is coloured (`--color`).
@@ -299,6 +361,9 @@ fn run_scan(args: &ScanArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
+    for w in args.warnings(&opts) {
+        eprintln!("exhunt: warning: {}", terminal(&w));
+    }
     // the collection budgets are read before the scan: a typo must not cost the scan's hours
     let mut sizes = [0u64; 2];
     for (i, (flag, v)) in [

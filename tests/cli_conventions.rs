@@ -102,3 +102,130 @@ fn color_flag_and_environment() {
         .unwrap();
     refused(&o, "--color");
 }
+
+#[test]
+fn reports_to_stdout_are_refused() {
+    for args in [
+        ["--out", "-"],
+        ["-o", "-"],
+        ["--collect", "-"],
+    ] {
+        let o = exhunt()
+            .args(["scan", &clean()])
+            .args(args)
+            .output()
+            .unwrap();
+        refused(
+            &o,
+            "writing reports to stdout is not supported; give a folder",
+        );
+        assert!(!Path::new("-").exists(), "{args:?} made a folder named -");
+    }
+}
+
+#[test]
+fn a_missing_exchange_path_is_refused_before_the_scan() {
+    let root = examples("compromised");
+    let r = root.to_str().unwrap();
+    let o = exhunt()
+        .args(["scan", r, "--exchange-path", "Program Files/Nowhere/V15"])
+        .output()
+        .unwrap();
+    refused(&o, "--exchange-path Program Files/Nowhere/V15: no such folder");
+    let d = tempfile::tempdir().unwrap();
+    let gone = d.path().join("gone");
+    let o = exhunt()
+        .args(["scan", r, "--exchange-path", gone.to_str().unwrap()])
+        .output()
+        .unwrap();
+    refused(&o, "no such folder");
+    // a file is not an install folder
+    let file = d.path().join("file");
+    std::fs::write(&file, b"x").unwrap();
+    let o = exhunt()
+        .args(["scan", r, "--exchange-path", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    refused(&o, "no such folder");
+    // the folder the scan finds, relative in another case or absolute, is taken
+    let install = "Program Files/Microsoft/Exchange Server/V15";
+    for p in [
+        install.to_ascii_lowercase(),
+        root.join(install).to_str().unwrap().to_string(),
+    ] {
+        let out = d.path().join(format!("r{}", p.len()));
+        let o = exhunt()
+            .args(["scan", r, "--exchange-path", &p, "-o", out.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{p}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(report(&out)["verdict"], "compromised", "{p}");
+    }
+}
+
+#[test]
+fn since_and_until_are_checked() {
+    let o = exhunt()
+        .args(["scan", &clean(), "--since", "2999-01-01"])
+        .output()
+        .unwrap();
+    refused(&o, "--since 2999-01-01 is in the future");
+    let o = exhunt()
+        .args([
+            "scan",
+            &clean(),
+            "--since",
+            "2021-03-01",
+            "--until",
+            "2021-02-01",
+        ])
+        .output()
+        .unwrap();
+    refused(&o, "--until 2021-02-01 is before --since 2021-03-01");
+    // the same day is a one-day window, not an error
+    let o = exhunt()
+        .args([
+            "scan",
+            &clean(),
+            "--since",
+            "2021-03-01",
+            "--until",
+            "2021-03-01",
+        ])
+        .output()
+        .unwrap();
+    assert_ne!(o.status.code(), Some(2));
+    // before Exchange 2013: a warning, and the scan runs
+    let d = tempfile::tempdir().unwrap();
+    let o = exhunt()
+        .args([
+            "scan",
+            &clean(),
+            "--since",
+            "2010-01-01",
+            "-o",
+            d.path().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("exhunt: warning: --since 2010-01-01 is before 2012-10-01"),
+        "{err}"
+    );
+    assert_ne!(o.status.code(), Some(2), "{err}");
+    assert!(!o.stdout.is_empty(), "the scan ran");
+    assert!(d.path().join("report.json").is_file());
+    // the default window raises no warning
+    let o = exhunt().args(["scan", &clean()]).output().unwrap();
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains("warning: --since"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
