@@ -229,3 +229,43 @@ fn since_and_until_are_checked() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// Everything a run said: stdout, stderr and every file it wrote into `out`.
+fn everything(o: &std::process::Output, out: &Path) -> String {
+    let mut s = String::from_utf8_lossy(&o.stdout).into_owned();
+    s += &String::from_utf8_lossy(&o.stderr);
+    for e in std::fs::read_dir(out).unwrap() {
+        s += &String::from_utf8_lossy(&std::fs::read(e.unwrap().path()).unwrap());
+    }
+    s
+}
+
+#[test]
+fn a_cap_below_one_mib_is_shown_in_kib() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path().join("C");
+    trees::build_clean(&root);
+    let page = "<html><body>a page a little over the cap</body></html>\r\n".repeat(80);
+    assert!(page.len() > 4096);
+    trees::write(&root, "inetpub/wwwroot/big.htm", page.as_bytes());
+    let out = d.path().join("r");
+    let o = exhunt()
+        .args(["scan", root.to_str().unwrap(), "--max-file-size", "1k", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_ne!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let all = everything(&o, &out);
+    let zero = regex::Regex::new(r"\b0(\.0)? MiB").unwrap();
+    assert!(!zero.is_match(&all), "{:?}", zero.find(&all));
+    assert!(
+        all.contains("larger than the 1 KiB cap (--max-file-size) were scanned in their first 1 KiB only"),
+        "{all}"
+    );
+    assert!(all.contains("larger than the 1 KiB cap: scanned in its first 1 KiB only"));
+}

@@ -145,8 +145,8 @@ fn read_limited(mut r: impl Read, what: &str) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("{what}: cannot read: {e}"))?;
     if v.len() as u64 > MAX_MANIFEST {
         return Err(format!(
-            "{what}: larger than {} MiB, not a manifest (a zip bomb?); not verified",
-            MAX_MANIFEST >> 20
+            "{what}: larger than {}, not a manifest (a zip bomb?); not verified",
+            crate::model::show_size(MAX_MANIFEST)
         ));
     }
     Ok(v)

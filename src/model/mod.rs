@@ -6,6 +6,7 @@ mod earliest;
 mod finding;
 pub mod names;
 pub mod rollup;
+mod size;
 mod time;
 mod verdict;
 
@@ -14,5 +15,6 @@ pub use coverage::{CheckState, CheckStatus, FileProblem, SourceCoverage, holder_
 pub(crate) use coverage::{max_opt, min_opt};
 pub use earliest::Earliest;
 pub use finding::{CLIENT_IP_FIELDS, Class, Evidence, Fields, Finding, MAX_RAW, Severity};
+pub use size::show_size;
 pub use time::{Timestamp, Window};
 pub use verdict::{Verdict, decide};

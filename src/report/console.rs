@@ -4,7 +4,7 @@
 
 use super::sanitize::terminal;
 use crate::detect::patch_level::Patched;
-use crate::model::{CheckState, Class, Finding, Severity, Verdict};
+use crate::model::{CheckState, Class, Finding, Severity, Verdict, show_size};
 use crate::scan::ScanResult;
 use std::fmt::Write;
 
@@ -208,12 +208,12 @@ pub fn render(scan: &ScanResult, color: bool) -> String {
     );
     let _ = writeln!(
         s,
-        "  read {} log files ({:.1} MiB, {} records) and scanned {} files ({:.1} MiB) in {:.2} s",
+        "  read {} log files ({}, {} records) and scanned {} files ({}) in {:.2} s",
         scan.totals.files,
-        scan.totals.bytes as f64 / 1_048_576.0,
+        show_size(scan.totals.bytes),
         scan.totals.records,
         scan.totals.scanned_files,
-        scan.totals.scanned_bytes as f64 / 1_048_576.0,
+        show_size(scan.totals.scanned_bytes),
         scan.elapsed_ms as f64 / 1000.0
     );
     if !scan.builds_seen.is_empty() {
@@ -358,9 +358,9 @@ pub fn render(scan: &ScanResult, color: bool) -> String {
             p.c("33", "empty")
         } else if g.kind == "files" {
             format!(
-                "{} file(s), {:.1} MiB scanned",
+                "{} file(s), {} scanned",
                 g.files,
-                g.bytes as f64 / 1_048_576.0
+                show_size(g.bytes)
             )
         } else {
             format!("{} file(s), {} records, {}", g.files, g.records, span)

@@ -28,10 +28,10 @@ pub fn fit_threads(requested: usize, max_file_size: u64) -> (usize, Option<Strin
     (
         fit,
         Some(format!(
-            "worker threads lowered from {requested} to {fit}: the address space is limited to {} MiB (ulimit -v or a container limit) and each thread may hold up to {} MiB (--max-file-size {} MiB plus line and read buffers); raise the limit for more threads",
-            limit >> 20,
-            per >> 20,
-            max_file_size >> 20
+            "worker threads lowered from {requested} to {fit}: the address space is limited to {} (ulimit -v or a container limit) and each thread may hold up to {} (--max-file-size {} plus line and read buffers); raise the limit for more threads",
+            crate::model::show_size(limit),
+            crate::model::show_size(per),
+            crate::model::show_size(max_file_size)
         )),
     )
 }

@@ -421,10 +421,9 @@ fn scan_text_file(
                 o.cov.problems.push(FileProblem {
                     path: path_str.to_string(),
                     problem: format!(
-                        "{} line(s) longer than {} MiB: searched in their first {} MiB only",
+                        "{} line(s) longer than {max}: searched in their first {max} only",
                         st.oversized,
-                        lines::MAX_LINE >> 20,
-                        lines::MAX_LINE >> 20
+                        max = crate::model::show_size(lines::MAX_LINE as u64)
                     ),
                 });
             }

@@ -367,8 +367,8 @@ fn scan_one(
         return fail(
             r,
             format!(
-                "not scanned: cannot allocate {} MiB to read it (memory limit); rerun with fewer --threads or a lower --max-file-size",
-                (want >> 20).max(1)
+                "not scanned: cannot allocate {} to read it (memory limit); rerun with fewer --threads or a lower --max-file-size",
+                crate::model::show_size(want as u64)
             ),
         );
     }
@@ -439,7 +439,10 @@ fn scan_one(
         return r;
     }
     let t = |x: Option<crate::model::Timestamp>| x.map(|t| t.to_string()).unwrap_or_default();
-    let not_hashed = format!("not computed (file larger than the {} MiB cap)", cap >> 20);
+    let not_hashed = format!(
+        "not computed (file larger than the {} cap)",
+        crate::model::show_size(cap)
+    );
     let mut common: Vec<(String, String)> = vec![
         ("Path".into(), f.rel.clone()),
         ("Zone".into(), f.zone.as_str().into()),
@@ -653,9 +656,8 @@ impl Outcome {
             groups[*i].problems.push(FileProblem {
                 path: p.clone(),
                 problem: format!(
-                    "larger than the {} MiB cap: scanned in its first {} MiB only, not hashed",
-                    self.max_file_size >> 20,
-                    self.max_file_size >> 20
+                    "larger than the {cap} cap: scanned in its first {cap} only, not hashed",
+                    cap = crate::model::show_size(self.max_file_size)
                 ),
             });
         }
@@ -690,10 +692,9 @@ impl Outcome {
             .count();
         if !self.capped.is_empty() {
             notes.push(format!(
-                "file scan: {} file(s) larger than the {} MiB cap (--max-file-size) were scanned in their first {} MiB only and not hashed (see coverage)",
+                "file scan: {} file(s) larger than the {cap} cap (--max-file-size) were scanned in their first {cap} only and not hashed (see coverage)",
                 self.capped.len(),
-                self.max_file_size >> 20,
-                self.max_file_size >> 20
+                cap = crate::model::show_size(self.max_file_size)
             ));
         }
         let sources: Vec<String> = groups
