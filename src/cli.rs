@@ -17,6 +17,12 @@ pub const EXIT_FINDINGS_OR_GAPS: i32 = 1;
 /// Exit code: usage error, or a fatal error before scanning (nothing to scan, output not writable).
 pub const EXIT_ERROR: i32 = 2;
 
+/// The end of `scan --help`: what the exit codes mean (the constants above).
+const SCAN_EXIT_CODES: &str = "Exit codes:
+  0  no evidence and full coverage: every check ran over logs covering the window
+  1  findings or coverage gaps: compromised, suspicious or inconclusive (read the verdict)
+  2  usage or fatal error (nothing scanned, or the reports could not be written)";
+
 const SCAN_USAGE: &str =
     "usage: exhunt scan [OPTIONS] <ROOT> | exhunt scan --logs <PATH>... (see exhunt scan --help)";
 const VERIFY_USAGE: &str = "usage: exhunt verify <DIR|ZIP> (see exhunt verify --help)";
@@ -36,6 +42,7 @@ pub struct Cli {
 #[allow(clippy::large_enum_variant)] // parsed once per run
 pub enum Command {
     /// Scan one server's system drive (mounted image, triage collection, or C:\ live) or loose log files.
+    #[command(after_help = SCAN_EXIT_CODES)]
     Scan(ScanArgs),
     /// Re-hash an evidence collection (made by `scan --collect`) against its manifest.
     /// Exit code 0: every file matches; 1: a file is missing, changed or extra; 2: error.
@@ -291,7 +298,7 @@ fn check_exchange_path(root: &std::path::Path, p: &std::path::Path) -> Result<()
 /// When the console summary is coloured (`--color`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
-    /// On a terminal, unless `NO_COLOR` is set; `CLICOLOR_FORCE` turns it on anywhere.
+    // on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE turns it on anywhere
     Auto,
     Always,
     Never,

@@ -269,3 +269,21 @@ fn a_cap_below_one_mib_is_shown_in_kib() {
     );
     assert!(all.contains("larger than the 1 KiB cap: scanned in its first 1 KiB only"));
 }
+
+#[test]
+fn scan_help_lists_the_exit_codes() {
+    let o = exhunt().args(["scan", "--help"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let help = String::from_utf8(o.stdout).unwrap();
+    for line in [
+        "Exit codes:",
+        "  0  no evidence and full coverage",
+        "  1  findings or coverage gaps",
+        "  2  usage or fatal error",
+    ] {
+        assert!(help.contains(line), "{line:?} not in:\n{help}");
+    }
+    for flag in ["-o, --out <DIR>", "-j, --threads <N>", "--color <WHEN>"] {
+        assert!(help.contains(flag), "{flag:?} not in:\n{help}");
+    }
+}
