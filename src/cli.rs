@@ -78,6 +78,10 @@ pub struct ScanArgs {
     /// Write report.json, findings.csv (and rolled-up.csv), timeline.csv/.jsonl and Test-ProxyLogon's files into DIR (never under ROOT).
     #[arg(long, short = 'o', value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// With --out: replace the reports an earlier run left there (without it, a folder holding a
+    /// report.json is refused).
+    #[arg(long, requires = "out")]
+    pub force: bool,
     /// Copy every file behind a finding into DIR/<host>/ with a SHA-256/MD5 manifest (never under ROOT).
     #[arg(long, value_name = "DIR")]
     pub collect: Option<PathBuf>,
@@ -400,7 +404,7 @@ fn run_scan(args: &ScanArgs) -> i32 {
         .zip([("--out", &args.out), ("--collect", &args.collect)])
     {
         if let Some(dir) = dir {
-            match report::write::prepare_dir(flag, dir, &evidence) {
+            match report::write::prepare_dir(flag, dir, &evidence, args.force) {
                 Ok(real) => *slot = Some(real),
                 Err(e) => {
                     eprintln!("exhunt: error: {}", terminal(&e));

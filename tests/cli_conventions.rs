@@ -287,3 +287,55 @@ fn scan_help_lists_the_exit_codes() {
         assert!(help.contains(flag), "{flag:?} not in:\n{help}");
     }
 }
+
+#[test]
+fn out_holding_reports_is_refused_unless_force() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("r");
+    let run = |extra: &[&str]| {
+        exhunt()
+            .args(["scan", &clean(), "-o", out.to_str().unwrap()])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run(&["--host", "FIRST"]).status.code(), Some(0));
+    assert_eq!(report(&out)["host"], "FIRST");
+    let before = std::fs::read(out.join("report.json")).unwrap();
+    let o = run(&["--host", "SECOND"]);
+    refused(&o, "already holds exhunt reports (report.json); give --force");
+    assert_eq!(std::fs::read(out.join("report.json")).unwrap(), before);
+    // --force replaces each report by a rename: a hard link to the old one keeps the old bytes
+    let kept = d.path().join("old-report.json");
+    std::fs::hard_link(out.join("report.json"), &kept).unwrap();
+    let o = run(&["--host", "SECOND", "--force"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(report(&out)["host"], "SECOND");
+    assert_eq!(std::fs::read(&kept).unwrap(), before, "written in place");
+    let tmp: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(tmp.is_empty(), "{tmp:?}");
+    // a folder with other files but no report.json is not refused
+    let other = d.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("notes.txt"), b"mine").unwrap();
+    let o = exhunt()
+        .args(["scan", &clean(), "-o", other.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    // --force needs --out
+    let o = exhunt()
+        .args(["scan", &clean(), "--force"])
+        .output()
+        .unwrap();
+    refused(&o, "--out");
+}

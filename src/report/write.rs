@@ -177,9 +177,16 @@ pub const FIXED_NAMES: [&str; 5] = [
 ];
 
 /// Before the scan: `dir` (given with `flag`) is resolved, refused inside the evidence, created,
-/// and proven writable by creating and removing a probe file. Returns the resolved folder, where
-/// every later write goes.
-pub fn prepare_dir(flag: &str, dir: &Path, evidence: &[PathBuf]) -> Result<PathBuf, String> {
+/// and proven writable by creating and removing a probe file. An `--out` folder that already
+/// holds reports (a `report.json`) is refused unless `replace` (`--force`): the reports are then
+/// replaced, each through [`create_report`]. Returns the resolved folder, where every later
+/// write goes.
+pub fn prepare_dir(
+    flag: &str,
+    dir: &Path,
+    evidence: &[PathBuf],
+    replace: bool,
+) -> Result<PathBuf, String> {
     refuse_evidence(evidence, dir).map_err(|e| format!("{flag} {e}"))?;
     let fail = |e: &dyn std::fmt::Display| format!("cannot write to {flag} {}: {e}", dir.display());
     let real = resolve(dir).map_err(|e| fail(&e))?;
@@ -188,6 +195,14 @@ pub fn prepare_dir(flag: &str, dir: &Path, evidence: &[PathBuf]) -> Result<PathB
         // A planted link or FIFO under a report's name is refused now, not after the scan.
         for name in FIXED_NAMES {
             refuse_non_regular(&real.join(name)).map_err(|e| format!("{flag}: {e}"))?;
+        }
+        if !replace
+            && std::fs::symlink_metadata(real.join("report.json")).is_ok_and(|m| m.is_file())
+        {
+            return Err(format!(
+                "{flag} {}: already holds exhunt reports (report.json); give --force to replace them, or choose another folder",
+                dir.display()
+            ));
         }
     }
     let (f, probe) = create_fresh(&real, "exhunt-probe").map_err(|e| fail(&e))?;
