@@ -414,6 +414,12 @@ fn run_scan(args: &ScanArgs) -> i32 {
         }
     }
     let [out_dir, collect_dir] = ready;
+    // with --force, what the earlier run left is known before the scan and removed after it when
+    // this run does not write it again
+    let earlier = match (&out_dir, args.force) {
+        (Some(real), true) => report::earlier_reports(real),
+        _ => Vec::new(),
+    };
     let result = match scan::run(&opts) {
         Ok(r) => r,
         Err(e) => {
@@ -425,11 +431,18 @@ fn run_scan(args: &ScanArgs) -> i32 {
         say_raw(&report::console::render(&result, use_color(args.color)));
     }
     if let (Some(out), Some(real)) = (&args.out, &out_dir) {
-        match report::write_all(&result, real) {
-            Ok(files) => {
+        match report::write_all(&result, real)
+            .and_then(|files| Ok((report::remove_stale(&earlier, &files)?, files)))
+        {
+            Ok((stale, files)) => {
                 if !args.quiet {
+                    let removed = if stale > 0 {
+                        format!("; {stale} left by the earlier run removed")
+                    } else {
+                        String::new()
+                    };
                     say!(
-                        "Reports written to {} ({} files)",
+                        "Reports written to {} ({} files{removed})",
                         terminal(&out.display().to_string()),
                         files.len()
                     );
@@ -550,7 +563,10 @@ mod tests {
         assert!(color_wanted(Always, false, s("1"), None));
         assert!(!color_wanted(Never, true, None, s("1")));
         assert!(!color_wanted(Auto, true, s("1"), s("1")));
-        assert!(color_wanted(Auto, true, s(""), None), "empty NO_COLOR is unset");
+        assert!(
+            color_wanted(Auto, true, s(""), None),
+            "empty NO_COLOR is unset"
+        );
         assert!(color_wanted(Auto, false, None, s("1")));
         assert!(!color_wanted(Auto, false, None, s("0")));
         assert!(!color_wanted(Auto, false, None, s("")));

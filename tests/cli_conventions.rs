@@ -90,8 +90,14 @@ fn color_flag_and_environment() {
     );
     assert!(!ansi(&console(&[], &[("NO_COLOR", "1")])), "NO_COLOR");
     assert!(!ansi(&console(&[], &[])), "auto, piped: no colour");
-    assert!(ansi(&console(&[], &[("CLICOLOR_FORCE", "1")])), "CLICOLOR_FORCE");
-    assert!(!ansi(&console(&[], &[("CLICOLOR_FORCE", "0")])), "CLICOLOR_FORCE=0");
+    assert!(
+        ansi(&console(&[], &[("CLICOLOR_FORCE", "1")])),
+        "CLICOLOR_FORCE"
+    );
+    assert!(
+        !ansi(&console(&[], &[("CLICOLOR_FORCE", "0")])),
+        "CLICOLOR_FORCE=0"
+    );
     assert!(
         !ansi(&console(&["--color", "never"], &[("CLICOLOR_FORCE", "1")])),
         "the flag wins over CLICOLOR_FORCE"
@@ -105,11 +111,7 @@ fn color_flag_and_environment() {
 
 #[test]
 fn reports_to_stdout_are_refused() {
-    for args in [
-        ["--out", "-"],
-        ["-o", "-"],
-        ["--collect", "-"],
-    ] {
+    for args in [["--out", "-"], ["-o", "-"], ["--collect", "-"]] {
         let o = exhunt()
             .args(["scan", &clean()])
             .args(args)
@@ -131,7 +133,10 @@ fn a_missing_exchange_path_is_refused_before_the_scan() {
         .args(["scan", r, "--exchange-path", "Program Files/Nowhere/V15"])
         .output()
         .unwrap();
-    refused(&o, "--exchange-path Program Files/Nowhere/V15: no such folder");
+    refused(
+        &o,
+        "--exchange-path Program Files/Nowhere/V15: no such folder",
+    );
     let d = tempfile::tempdir().unwrap();
     let gone = d.path().join("gone");
     let o = exhunt()
@@ -155,7 +160,14 @@ fn a_missing_exchange_path_is_refused_before_the_scan() {
     ] {
         let out = d.path().join(format!("r{}", p.len()));
         let o = exhunt()
-            .args(["scan", r, "--exchange-path", &p, "-o", out.to_str().unwrap()])
+            .args([
+                "scan",
+                r,
+                "--exchange-path",
+                &p,
+                "-o",
+                out.to_str().unwrap(),
+            ])
             .output()
             .unwrap();
         assert_eq!(
@@ -250,7 +262,13 @@ fn a_cap_below_one_mib_is_shown_in_kib() {
     trees::write(&root, "inetpub/wwwroot/big.htm", page.as_bytes());
     let out = d.path().join("r");
     let o = exhunt()
-        .args(["scan", root.to_str().unwrap(), "--max-file-size", "1k", "-o"])
+        .args([
+            "scan",
+            root.to_str().unwrap(),
+            "--max-file-size",
+            "1k",
+            "-o",
+        ])
         .arg(&out)
         .output()
         .unwrap();
@@ -264,7 +282,9 @@ fn a_cap_below_one_mib_is_shown_in_kib() {
     let zero = regex::Regex::new(r"\b0(\.0)? MiB").unwrap();
     assert!(!zero.is_match(&all), "{:?}", zero.find(&all));
     assert!(
-        all.contains("larger than the 1 KiB cap (--max-file-size) were scanned in their first 1 KiB only"),
+        all.contains(
+            "larger than the 1 KiB cap (--max-file-size) were scanned in their first 1 KiB only"
+        ),
         "{all}"
     );
     assert!(all.contains("larger than the 1 KiB cap: scanned in its first 1 KiB only"));
@@ -301,9 +321,16 @@ fn out_holding_reports_is_refused_unless_force() {
     };
     assert_eq!(run(&["--host", "FIRST"]).status.code(), Some(0));
     assert_eq!(report(&out)["host"], "FIRST");
+    let first_tpl = out.join("FIRST-LogAgeDays.csv");
+    assert!(first_tpl.is_file());
+    std::fs::write(out.join("rolled-up.csv"), b"from an earlier run\n").unwrap();
+    std::fs::write(out.join("FIRST-mine.csv"), b"not a report").unwrap();
     let before = std::fs::read(out.join("report.json")).unwrap();
     let o = run(&["--host", "SECOND"]);
-    refused(&o, "already holds exhunt reports (report.json); give --force");
+    refused(
+        &o,
+        "already holds exhunt reports (report.json); give --force",
+    );
     assert_eq!(std::fs::read(out.join("report.json")).unwrap(), before);
     // --force replaces each report by a rename: a hard link to the old one keeps the old bytes
     let kept = d.path().join("old-report.json");
@@ -317,6 +344,19 @@ fn out_holding_reports_is_refused_unless_force() {
     );
     assert_eq!(report(&out)["host"], "SECOND");
     assert_eq!(std::fs::read(&kept).unwrap(), before, "written in place");
+    // the earlier run's reports this run did not write are gone; other files stay
+    assert!(out.join("SECOND-LogAgeDays.csv").is_file());
+    assert!(!first_tpl.exists(), "a report of the earlier run left");
+    assert!(
+        !out.join("rolled-up.csv").exists(),
+        "a report of the earlier run left"
+    );
+    assert!(out.join("FIRST-mine.csv").is_file());
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("2 left by the earlier run removed"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
     let tmp: Vec<_> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

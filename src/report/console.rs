@@ -357,11 +357,7 @@ pub fn render(scan: &ScanResult, color: bool) -> String {
         } else if g.files == 0 {
             p.c("33", "empty")
         } else if g.kind == "files" {
-            format!(
-                "{} file(s), {} scanned",
-                g.files,
-                show_size(g.bytes)
-            )
+            format!("{} file(s), {} scanned", g.files, show_size(g.bytes))
         } else {
             format!("{} file(s), {} records, {}", g.files, g.records, span)
         };

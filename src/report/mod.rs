@@ -50,6 +50,42 @@ pub fn file_safe(s: &str) -> String {
     }
 }
 
+/// The reports an earlier run left in `dir` (for `--force`): the fixed names, and Test-ProxyLogon's
+/// files under the host its `report.json` names; regular files only.
+pub fn earlier_reports(dir: &Path) -> Vec<PathBuf> {
+    let mut names: Vec<String> = write::FIXED_NAMES.iter().map(|s| s.to_string()).collect();
+    let host = std::fs::read(dir.join("report.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v["host"].as_str().map(file_safe));
+    if let Some(h) = host {
+        names.extend(tpl::SUFFIXES.iter().map(|s| format!("{h}-{s}")));
+    }
+    names
+        .into_iter()
+        .map(|n| dir.join(n))
+        .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file()))
+        .collect()
+}
+
+/// After a `--force` run: removes the earlier reports this run did not write again, so that the
+/// folder holds one run's reports only. Returns how many were removed.
+pub fn remove_stale(earlier: &[PathBuf], written: &[PathBuf]) -> Result<usize, String> {
+    let mut n = 0;
+    for p in earlier.iter().filter(|p| !written.contains(p)) {
+        if std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file()) {
+            std::fs::remove_file(p).map_err(|e| {
+                format!(
+                    "{}: cannot remove the earlier run's report: {e} (it is not from this scan)",
+                    p.display()
+                )
+            })?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
 /// Writes every file report into `dir` (created if needed), each through
 /// [`write::create_report`]. Refuses a folder inside the evidence: exhunt never writes under it.
 pub fn write_all(scan: &ScanResult, dir: &Path) -> Result<Vec<PathBuf>, String> {

@@ -93,6 +93,18 @@ fn distinct_paths<'a>(it: impl Iterator<Item = &'a Finding>) -> Vec<String> {
         .collect()
 }
 
+/// Every name [`TplFiles`] may write, after the `<host>-` prefix.
+pub const SUFFIXES: [&str; 8] = [
+    "Cve-2021-26855.csv",
+    "Cve-2021-26857.csv",
+    "Cve-2021-26858.log",
+    "Cve-2021-26858-DownloadPaths.log",
+    "Cve-2021-27065.log",
+    "Cve-2021-27065-ResetVDir.csv",
+    "other.csv",
+    "LogAgeDays.csv",
+];
+
 impl Report for TplFiles {
     fn name(&self) -> &'static str {
         "Test-ProxyLogon files"
