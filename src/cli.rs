@@ -265,7 +265,7 @@ impl ScanArgs {
         let mut w = Vec::new();
         if Timestamp::parse_arg(EXCHANGE_2013).is_some_and(|t| opts.window.since < t) {
             w.push(format!(
-                "--since {} is before {EXCHANGE_2013}, before Exchange 2013 was released: no log this scan reads can reach back that far (a typo?); scanning anyway",
+                "--since {} is before {EXCHANGE_2013}, before Exchange 2013: a typo? Scanning anyway (the logs must reach back to it for full coverage)",
                 self.since
             ));
         }
