@@ -379,3 +379,24 @@ fn out_holding_reports_is_refused_unless_force() {
         .unwrap();
     refused(&o, "--out");
 }
+
+/// The `scan --help` pasted in README.md is the binary's (at clap's default width of 100).
+#[test]
+fn readme_shows_the_current_scan_help() {
+    let o = exhunt()
+        .env_remove("COLUMNS")
+        .args(["scan", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(o.stdout).unwrap();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = "`exhunt scan --help`:\n\n```text\n";
+    let at = readme.find(start).expect("the help block in README.md") + start.len();
+    let end = at + readme[at..].find("```").unwrap();
+    assert_eq!(
+        &readme[at..end],
+        help,
+        "paste `exhunt scan --help` into README.md"
+    );
+}
