@@ -16,7 +16,7 @@ pub fn show_size(size: u64) -> String {
         };
     }
     let one = 1u64 << (10 * i);
-    if size % one == 0 {
+    if size.is_multiple_of(one) {
         return format!("{} {}", size >> (10 * i), UNITS[i]);
     }
     let v = size as f64 / one as f64;
