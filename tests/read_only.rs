@@ -1,11 +1,12 @@
 //! The read-only guarantee, end to end: nothing under ROOT is created, changed, renamed or deleted,
 //! and files are not even re-dated. The whole fixture tree (the compromised server plus hostile
 //! files, links and an unreadable file) is hashed and stat'ed before and after scans that use
-//! every option (`--out`, `--collect`, `--collect-zip`, `--threads 1`, `--since/--until`, `--host`,
-//! `--exchange-path`, `--logs`), `verify`, and refused runs, then compared: content (SHA-256),
-//! size, type, mode, inode, link target, mtime and ctime of every entry, and the access time of
-//! every file (exhunt opens evidence with `O_NOATIME`). Folder access times are not compared:
-//! listing a folder updates it on `relatime` mounts and no portable API avoids that.
+//! every option (`--out`, `--force`, `--color`, `--collect`, `--collect-zip`, `--threads 1`,
+//! `--since/--until`, `--host`, `--exchange-path`, `--logs`), `verify`, and refused runs, then
+//! compared: content (SHA-256), size, type, mode, inode, link target, mtime and ctime of every
+//! entry, and the access time of every file (exhunt opens evidence with `O_NOATIME`). Folder
+//! access times are not compared: listing a folder updates it on `relatime` mounts and no
+//! portable API avoids that.
 
 #![cfg(unix)]
 
@@ -155,6 +156,27 @@ fn a_scan_with_every_option_changes_nothing_under_the_root() {
         x("--no-progress"),
     ]);
     assert_eq!(o.status.code(), Some(1));
+    // the same --out again: --force replaces (and removes) reports there, never evidence
+    let o = exhunt(&[
+        x("scan"),
+        r,
+        x("-o"),
+        &p("out1"),
+        x("--force"),
+        x("-j"),
+        x("1"),
+        x("--host"),
+        x("OTHER"),
+        x("--color"),
+        x("always"),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!work.join("out1/EX01-LogAgeDays.csv").exists());
     let logs = root.join(trees::X).join("Logging");
     let o = exhunt(&[
         x("scan"),
