@@ -10,18 +10,35 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-/// Exit code: every check ran over logs covering the window and found nothing.
+/// Exit code: every check ran over logs covering the window and found nothing (`verify`: every
+/// file matches).
 pub const EXIT_NO_EVIDENCE: i32 = 0;
-/// Exit code: compromised, suspicious or inconclusive (read the verdict).
-pub const EXIT_FINDINGS_OR_GAPS: i32 = 1;
+/// Exit code: compromised (`verify`: a difference).
+pub const EXIT_COMPROMISED: i32 = 1;
 /// Exit code: usage error, or a fatal error before scanning (nothing to scan, output not writable).
 pub const EXIT_ERROR: i32 = 2;
+/// Exit code: suspicious, attempts or context only.
+pub const EXIT_SUSPICIOUS: i32 = 3;
+/// Exit code: inconclusive, a check could not run or the logs do not cover the window.
+pub const EXIT_INCONCLUSIVE: i32 = 4;
+
+/// The exit code of a verdict (one table for every subcommand: README, `--help`).
+pub fn exit_code(v: Verdict) -> i32 {
+    match v {
+        Verdict::NoEvidence => EXIT_NO_EVIDENCE,
+        Verdict::Compromised => EXIT_COMPROMISED,
+        Verdict::Suspicious => EXIT_SUSPICIOUS,
+        Verdict::Inconclusive => EXIT_INCONCLUSIVE,
+    }
+}
 
 /// The end of `scan --help`: what the exit codes mean (the constants above).
 const SCAN_EXIT_CODES: &str = "Exit codes:
-  0  no evidence and full coverage: every check ran over logs covering the window
-  1  findings or coverage gaps: compromised, suspicious or inconclusive (read the verdict)
-  2  usage or fatal error (nothing scanned, or the reports could not be written)";
+  0  no evidence: every check ran over logs covering the window and found nothing
+  1  compromised: exploitation or what follows it is evidenced
+  2  usage or fatal error (nothing scanned, or the reports could not be written)
+  3  suspicious: attempts or context only
+  4  inconclusive: a check could not run, read everything, or cover the window";
 
 const SCAN_USAGE: &str =
     "usage: exhunt scan [OPTIONS] <ROOT> | exhunt scan --logs <PATH>... (see exhunt scan --help)";
@@ -486,10 +503,7 @@ fn run_scan(args: &ScanArgs) -> i32 {
             }
         }
     }
-    match result.verdict {
-        Verdict::NoEvidence => EXIT_NO_EVIDENCE,
-        _ => EXIT_FINDINGS_OR_GAPS,
-    }
+    exit_code(result.verdict)
 }
 
 fn run_verify(args: &VerifyArgs) -> i32 {
@@ -542,7 +556,7 @@ fn run_verify(args: &VerifyArgs) -> i32 {
                         v.count(Kind::Invalid)
                     );
                     if code == EXIT_NO_EVIDENCE {
-                        code = EXIT_FINDINGS_OR_GAPS;
+                        code = EXIT_COMPROMISED;
                     }
                 }
             }

@@ -296,10 +296,11 @@ fn scan_help_lists_the_exit_codes() {
     assert_eq!(o.status.code(), Some(0));
     let help = String::from_utf8(o.stdout).unwrap();
     for line in [
-        "Exit codes:",
-        "  0  no evidence and full coverage",
-        "  1  findings or coverage gaps",
+        "  0  no evidence",
+        "  1  compromised",
         "  2  usage or fatal error",
+        "  3  suspicious",
+        "  4  inconclusive",
     ] {
         assert!(help.contains(line), "{line:?} not in:\n{help}");
     }

@@ -119,7 +119,7 @@ fn clean_example_is_no_evidence_with_scanner_noise_shown() {
 fn logs_younger_than_the_window_are_inconclusive() {
     let (code, r, _o, stdout) =
         scan(&[examples("clean").to_str().unwrap(), "--since", "2020-06-01"]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 4);
     assert_eq!(r["verdict"], "inconclusive");
     assert_eq!(check_state(&r, "cve-2021-26855"), "partial");
     assert!(stdout.contains("after the window start"));
@@ -135,7 +135,7 @@ fn missing_sources_are_no_data_not_clean() {
         &hp_file("2020-12-31T08:00:00.000Z", &[line]),
     );
     let (code, r, _o, stdout) = scan(&[d.path().to_str().unwrap()]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 4);
     assert_eq!(r["verdict"], "inconclusive");
     assert_eq!(check_state(&r, "cve-2021-26857"), "no-data");
     assert_eq!(check_state(&r, "cve-2021-26858"), "no-data");
@@ -152,7 +152,7 @@ fn no_exchange_install_is_said_plainly() {
     let d = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(d.path().join("Windows")).unwrap();
     let (code, r, _o, stdout) = scan(&[d.path().to_str().unwrap()]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 4);
     assert_eq!(r["verdict"], "inconclusive");
     assert!(stdout.contains("Exchange install: NOT FOUND"));
 }
@@ -329,7 +329,7 @@ fn checks_can_be_narrowed_but_never_to_no_evidence() {
     let (code, r, _o, _) = scan(&[examples("clean").to_str().unwrap(), "--checks", "tpl"]);
     assert_eq!(
         (code, r["verdict"].as_str().unwrap()),
-        (1, "inconclusive"),
+        (4, "inconclusive"),
         "checks beyond Test-ProxyLogon's were left out"
     );
     for c in [

@@ -179,7 +179,8 @@ fn a_closed_stdout_neither_crashes_the_scan_nor_stops_its_reports() {
     let o = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    // the tree holds only IIS logs: the other checks have no data, so inconclusive
+    assert_eq!(o.status.code(), Some(4), "{stderr}");
     for f in ["report.json", "findings.csv", "rolled-up.csv"] {
         assert!(out.path().join(f).exists(), "{f} not written");
     }
@@ -200,7 +201,7 @@ fn a_log_holding_only_rolled_up_hits_is_still_collected_as_evidence() {
         .arg(c.path())
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(4), "inconclusive: only IIS logs");
     let host = std::fs::read_dir(c.path())
         .unwrap()
         .next()

@@ -272,7 +272,10 @@ fn huge_file_is_capped_not_fatal_and_unreadable_files_are_listed() {
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
     let unreadable = std::fs::File::open(&locked).is_err();
     let (code, r, stdout) = scan(&[d.path().to_str().unwrap(), "--max-file-size", "1M"]);
-    assert_eq!(code, 1, "page-in-aspnet-client or unreadable: never 0");
+    assert!(
+        matches!(code, 1 | 3 | 4),
+        "page-in-aspnet-client or unreadable: never 0 ({code})"
+    );
     assert!(r["notes"].to_string().contains("larger than the 1 MiB cap"));
     let g = r["coverage"]
         .as_array()
