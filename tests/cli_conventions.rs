@@ -36,14 +36,16 @@ fn report(out: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap()
 }
 
+/// `exhunt ARGS`, as is.
+fn run(args: &[&str]) -> std::process::Output {
+    exhunt().args(args).output().unwrap()
+}
+
 #[test]
 fn short_forms_o_and_j() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("r");
-    let o = exhunt()
-        .args(["scan", &clean(), "-o", out.to_str().unwrap(), "-j", "1"])
-        .output()
-        .unwrap();
+    let o = run(&["scan", &clean(), "-o", out.to_str().unwrap(), "-j", "1"]);
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -52,10 +54,7 @@ fn short_forms_o_and_j() {
     );
     assert_eq!(report(&out)["params"]["threads"], 1);
     // -j takes the same checks as --threads
-    let o = exhunt()
-        .args(["scan", &clean(), "-j", "0"])
-        .output()
-        .unwrap();
+    let o = run(&["scan", &clean(), "-j", "0"]);
     refused(&o, "--threads must be at least 1");
 }
 
@@ -102,10 +101,7 @@ fn color_flag_and_environment() {
         !ansi(&console(&["--color", "never"], &[("CLICOLOR_FORCE", "1")])),
         "the flag wins over CLICOLOR_FORCE"
     );
-    let o = exhunt()
-        .args(["scan", &clean(), "--color", "sometimes"])
-        .output()
-        .unwrap();
+    let o = run(&["scan", &clean(), "--color", "sometimes"]);
     refused(&o, "--color");
 }
 
@@ -129,28 +125,19 @@ fn reports_to_stdout_are_refused() {
 fn a_missing_exchange_path_is_refused_before_the_scan() {
     let root = examples("compromised");
     let r = root.to_str().unwrap();
-    let o = exhunt()
-        .args(["scan", r, "--exchange-path", "Program Files/Nowhere/V15"])
-        .output()
-        .unwrap();
+    let o = run(&["scan", r, "--exchange-path", "Program Files/Nowhere/V15"]);
     refused(
         &o,
         "--exchange-path Program Files/Nowhere/V15: no such folder",
     );
     let d = tempfile::tempdir().unwrap();
     let gone = d.path().join("gone");
-    let o = exhunt()
-        .args(["scan", r, "--exchange-path", gone.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let o = run(&["scan", r, "--exchange-path", gone.to_str().unwrap()]);
     refused(&o, "no such folder");
     // a file is not an install folder
     let file = d.path().join("file");
     std::fs::write(&file, b"x").unwrap();
-    let o = exhunt()
-        .args(["scan", r, "--exchange-path", file.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let o = run(&["scan", r, "--exchange-path", file.to_str().unwrap()]);
     refused(&o, "no such folder");
     // the folder the scan finds, relative in another case or absolute, is taken
     let install = "Program Files/Microsoft/Exchange Server/V15";
@@ -159,17 +146,14 @@ fn a_missing_exchange_path_is_refused_before_the_scan() {
         root.join(install).to_str().unwrap().to_string(),
     ] {
         let out = d.path().join(format!("r{}", p.len()));
-        let o = exhunt()
-            .args([
-                "scan",
-                r,
-                "--exchange-path",
-                &p,
-                "-o",
-                out.to_str().unwrap(),
-            ])
-            .output()
-            .unwrap();
+        let o = run(&[
+            "scan",
+            r,
+            "--exchange-path",
+            &p,
+            "-o",
+            out.to_str().unwrap(),
+        ]);
         assert_eq!(
             o.status.code(),
             Some(1),
@@ -182,49 +166,37 @@ fn a_missing_exchange_path_is_refused_before_the_scan() {
 
 #[test]
 fn since_and_until_are_checked() {
-    let o = exhunt()
-        .args(["scan", &clean(), "--since", "2999-01-01"])
-        .output()
-        .unwrap();
+    let o = run(&["scan", &clean(), "--since", "2999-01-01"]);
     refused(&o, "--since 2999-01-01 is in the future");
-    let o = exhunt()
-        .args([
-            "scan",
-            &clean(),
-            "--since",
-            "2021-03-01",
-            "--until",
-            "2021-02-01",
-        ])
-        .output()
-        .unwrap();
+    let o = run(&[
+        "scan",
+        &clean(),
+        "--since",
+        "2021-03-01",
+        "--until",
+        "2021-02-01",
+    ]);
     refused(&o, "--until 2021-02-01 is before --since 2021-03-01");
     // the same day is a one-day window, not an error
-    let o = exhunt()
-        .args([
-            "scan",
-            &clean(),
-            "--since",
-            "2021-03-01",
-            "--until",
-            "2021-03-01",
-        ])
-        .output()
-        .unwrap();
+    let o = run(&[
+        "scan",
+        &clean(),
+        "--since",
+        "2021-03-01",
+        "--until",
+        "2021-03-01",
+    ]);
     assert_ne!(o.status.code(), Some(2));
     // before Exchange 2013: a warning, and the scan runs
     let d = tempfile::tempdir().unwrap();
-    let o = exhunt()
-        .args([
-            "scan",
-            &clean(),
-            "--since",
-            "2010-01-01",
-            "-o",
-            d.path().to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+    let o = run(&[
+        "scan",
+        &clean(),
+        "--since",
+        "2010-01-01",
+        "-o",
+        d.path().to_str().unwrap(),
+    ]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.contains("exhunt: warning: --since 2010-01-01 is before 2012-10-01"),
@@ -313,21 +285,21 @@ fn scan_help_lists_the_exit_codes() {
 fn out_holding_reports_is_refused_unless_force() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("r");
-    let run = |extra: &[&str]| {
+    let scan_out = |extra: &[&str]| {
         exhunt()
             .args(["scan", &clean(), "-o", out.to_str().unwrap()])
             .args(extra)
             .output()
             .unwrap()
     };
-    assert_eq!(run(&["--host", "FIRST"]).status.code(), Some(0));
+    assert_eq!(scan_out(&["--host", "FIRST"]).status.code(), Some(0));
     assert_eq!(report(&out)["host"], "FIRST");
     let first_tpl = out.join("FIRST-LogAgeDays.csv");
     assert!(first_tpl.is_file());
     std::fs::write(out.join("rolled-up.csv"), b"from an earlier run\n").unwrap();
     std::fs::write(out.join("FIRST-mine.csv"), b"not a report").unwrap();
     let before = std::fs::read(out.join("report.json")).unwrap();
-    let o = run(&["--host", "SECOND"]);
+    let o = scan_out(&["--host", "SECOND"]);
     refused(
         &o,
         "already holds exhunt reports (report.json); give --force",
@@ -336,7 +308,7 @@ fn out_holding_reports_is_refused_unless_force() {
     // --force replaces each report by a rename: a hard link to the old one keeps the old bytes
     let kept = d.path().join("old-report.json");
     std::fs::hard_link(out.join("report.json"), &kept).unwrap();
-    let o = run(&["--host", "SECOND", "--force"]);
+    let o = scan_out(&["--host", "SECOND", "--force"]);
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -368,16 +340,15 @@ fn out_holding_reports_is_refused_unless_force() {
     let other = d.path().join("other");
     std::fs::create_dir(&other).unwrap();
     std::fs::write(other.join("notes.txt"), b"mine").unwrap();
-    let o = exhunt()
-        .args(["scan", &clean(), "-o", other.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0));
+    let o = run(&["scan", &clean(), "-o", other.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     // --force needs --out
-    let o = exhunt()
-        .args(["scan", &clean(), "--force"])
-        .output()
-        .unwrap();
+    let o = run(&["scan", &clean(), "--force"]);
     refused(&o, "--out");
 }
 
