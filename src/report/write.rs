@@ -103,32 +103,6 @@ fn create_fresh(dir: &Path, stem: &str) -> io::Result<(std::fs::File, PathBuf)> 
     ))
 }
 
-/// What a non-regular file is, for messages.
-pub fn kind_of(ft: &std::fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if ft.is_fifo() {
-            return "a FIFO (named pipe)";
-        }
-        if ft.is_socket() {
-            return "a socket";
-        }
-        if ft.is_block_device() || ft.is_char_device() {
-            return "a device";
-        }
-    }
-    if ft.is_symlink() {
-        "a symbolic link"
-    } else if ft.is_dir() {
-        "a folder"
-    } else if ft.is_file() {
-        "a file"
-    } else {
-        "not a regular file"
-    }
-}
-
 /// Errors when `p` exists and is not a regular file (checked without following a link).
 pub fn refuse_non_regular(p: &Path) -> io::Result<()> {
     match std::fs::symlink_metadata(p) {
@@ -137,7 +111,7 @@ pub fn refuse_non_regular(p: &Path) -> io::Result<()> {
             format!(
                 "{} exists and is {}: refusing to write through it (remove it or choose another --out folder)",
                 p.display(),
-                kind_of(&m.file_type())
+                crate::sources::files::kind_of(&m.file_type())
             ),
         )),
         _ => Ok(()),

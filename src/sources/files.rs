@@ -96,6 +96,20 @@ pub fn special_kind(ft: &std::fs::FileType) -> Option<&'static str> {
     (!ft.is_file() && !ft.is_dir() && !ft.is_symlink()).then_some("special file")
 }
 
+/// What any entry is, for messages: "a FIFO (named pipe)", "a symbolic link", "a folder"...
+pub fn kind_of(ft: &std::fs::FileType) -> String {
+    let kind = special_kind(ft).unwrap_or(if ft.is_symlink() {
+        "symbolic link"
+    } else if ft.is_dir() {
+        "folder"
+    } else if ft.is_file() {
+        "file"
+    } else {
+        "special file"
+    });
+    format!("a {kind}")
+}
+
 /// The problem recorded for a special file met in the evidence: named, never opened (opening a
 /// FIFO blocks, reading a device never ends). No NTFS volume holds one: the copy was tampered
 /// with or is not what it claims.

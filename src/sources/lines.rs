@@ -647,7 +647,7 @@ impl LineReader {
     }
 }
 
-fn read_full<R: Read>(r: &mut R, mut out: &mut [u8]) -> io::Result<usize> {
+pub(crate) fn read_full<R: Read>(r: &mut R, mut out: &mut [u8]) -> io::Result<usize> {
     let mut total = 0;
     while !out.is_empty() {
         match r.read(out) {

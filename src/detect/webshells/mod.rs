@@ -109,7 +109,7 @@ pub fn check_inputs(opts: &FileScanOptions) -> Result<(), String> {
         Err(format!(
             "{flag} {}: is {}, not a {}; refusing to open it",
             p.display(),
-            crate::report::write::kind_of(&ft),
+            crate::sources::files::kind_of(&ft),
             if dir_ok { "file or folder" } else { "file" }
         ))
     };

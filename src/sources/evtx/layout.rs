@@ -2,6 +2,7 @@
 //! chunk and file headers' counts and record ID ranges), and records a lowered chunk header
 //! hides, found so that they are carved and read (issue 13 item 3).
 
+use crate::sources::lines::read_full;
 use std::path::Path;
 
 /// EVTX layout: a 4096-byte file header, then 64 KiB chunks; the header counts the chunks.
@@ -55,20 +56,6 @@ fn le64(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
 }
 
-/// Reads into `buf` until it is full or the input ends; returns the bytes read.
-fn fill<R: std::io::Read>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
-}
-
 /// The record at `at` in `chunk` (ID, size), if its magic, size and trailing size copy hold.
 fn record_at(chunk: &[u8], at: usize) -> Option<(u64, usize)> {
     if chunk.get(at..at + 4)? != RECORD_MAGIC || at + MIN_RECORD > chunk.len() {
@@ -92,7 +79,7 @@ pub(super) fn check_layout<R: std::io::Read>(r: &mut R) -> Layout {
     let mut out = Layout::default();
     let mut problems = Vec::new();
     let mut head = vec![0u8; EVTX_HEADER as usize];
-    let Ok(n) = fill(r, &mut head) else {
+    let Ok(n) = read_full(r, &mut head) else {
         return out;
     };
     out.bytes = n as u64;
@@ -116,7 +103,7 @@ pub(super) fn check_layout<R: std::io::Read>(r: &mut R) -> Layout {
     // Whole chunks read, and those of them with a chunk signature.
     let (mut number, mut signed) = (0u64, 0u64);
     loop {
-        match fill(r, &mut chunk) {
+        match read_full(r, &mut chunk) {
             Ok(n) if n == chunk.len() => {}
             _ => break, // a cut file: `cut_short` and the parser report it
         }
