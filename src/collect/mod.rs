@@ -446,9 +446,7 @@ fn create_new_file(dir: &Path, rel: &str) -> io::Result<(File, String)> {
 
 /// Collects every file behind a finding of `scan`.
 pub fn collect(scan: &ScanResult, opts: &CollectOptions) -> Result<Collected, String> {
-    let logs: Vec<PathBuf> = scan.params.logs.iter().map(PathBuf::from).collect();
-    let evidence =
-        crate::report::write::evidence_folders(scan.params.root.as_deref().map(Path::new), &logs);
+    let evidence = crate::report::write::evidence_of(scan);
     crate::report::write::refuse_evidence(&evidence, &opts.dir)?;
     std::fs::create_dir_all(&opts.dir).map_err(|e| {
         format!(

@@ -89,9 +89,7 @@ pub fn remove_stale(earlier: &[PathBuf], written: &[PathBuf]) -> Result<usize, S
 /// Writes every file report into `dir` (created if needed), each through
 /// [`write::create_report`]. Refuses a folder inside the evidence: exhunt never writes under it.
 pub fn write_all(scan: &ScanResult, dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let logs: Vec<PathBuf> = scan.params.logs.iter().map(PathBuf::from).collect();
-    let evidence = write::evidence_folders(scan.params.root.as_deref().map(Path::new), &logs);
-    write::refuse_evidence(&evidence, dir)?;
+    write::refuse_evidence(&write::evidence_of(scan), dir)?;
     std::fs::create_dir_all(dir).map_err(|e| {
         format!(
             "{}: cannot create output folder: {e} (choose a writable --out folder)",

@@ -77,6 +77,14 @@ pub fn evidence_folders(root: Option<&Path>, logs: &[PathBuf]) -> Vec<PathBuf> {
     v
 }
 
+/// The evidence folders of a finished scan, from its parameters (paths shown escaped where
+/// needed, see `model::names`, turned back into the real ones).
+pub fn evidence_of(scan: &crate::scan::ScanResult) -> Vec<PathBuf> {
+    use crate::model::names::real_path;
+    let logs: Vec<PathBuf> = scan.params.logs.iter().map(|l| real_path(l)).collect();
+    evidence_folders(scan.params.root.as_deref().map(real_path).as_deref(), &logs)
+}
+
 /// Errors when `out` lies inside any of the evidence folders.
 pub fn refuse_evidence(evidence: &[PathBuf], out: &Path) -> Result<(), String> {
     evidence.iter().try_for_each(|e| refuse_inside(e, out))
