@@ -16,7 +16,7 @@
 //! shows as `no-data` here without making the verdict inconclusive.
 
 use super::like::like;
-use super::table::{Table, parse_class, parse_severity};
+use super::table::Table;
 use super::{At, Check, CheckInfo, Ctx, Draft, Record};
 use crate::model::{Class, Finding, Severity};
 use crate::sources::SourceKind;
@@ -109,8 +109,12 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
                     "same" => false,
                     _ => bad("on_fail"),
                 },
-                class: parse_class(r.get("class")).unwrap_or_else(|| bad("class")),
-                severity: parse_severity(r.get("severity")).unwrap_or_else(|| bad("severity")),
+                class: r.get("class").parse().ok().unwrap_or_else(|| bad("class")),
+                severity: r
+                    .get("severity")
+                    .parse()
+                    .ok()
+                    .unwrap_or_else(|| bad("severity")),
                 cve: r.get("cve"),
                 title: r.get("title"),
                 why: r.get("why"),

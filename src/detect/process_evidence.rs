@@ -34,7 +34,7 @@
 //! Security logs of Windows Server 2012 R2 have no `ParentProcessName`; there only the
 //! command-line rules apply.
 
-use super::table::{Table, basename_lower, parse_class, parse_severity};
+use super::table::{Table, basename_lower};
 use super::{At, Check, CheckInfo, Ctx, Draft, Record};
 use crate::model::{Class, Finding, Severity};
 use crate::sources::SourceKind;
@@ -122,8 +122,12 @@ static CMD_RULES: LazyLock<Vec<CmdRule>> = LazyLock::new(|| {
                 id: r.get("rule"),
                 pattern: Regex::new(&format!("(?i){}", r.get("pattern")))
                     .unwrap_or_else(|_| bad("pattern")),
-                class: parse_class(r.get("class")).unwrap_or_else(|| bad("class")),
-                severity: parse_severity(r.get("severity")).unwrap_or_else(|| bad("severity")),
+                class: r.get("class").parse().ok().unwrap_or_else(|| bad("class")),
+                severity: r
+                    .get("severity")
+                    .parse()
+                    .ok()
+                    .unwrap_or_else(|| bad("severity")),
                 cve: r.get("cve"),
                 title: r.get("title"),
                 why: r.get("why"),

@@ -2,8 +2,6 @@
 //! the first other line names the columns, every later line is a row. Cells are read by column
 //! name, so a table may gain columns without breaking its readers.
 
-use crate::model::{Class, Severity};
-
 /// A parsed table.
 pub struct Table {
     columns: Vec<&'static str>,
@@ -71,28 +69,6 @@ impl Row<'_> {
     }
 }
 
-pub fn parse_class(s: &str) -> Option<Class> {
-    Some(match s {
-        "scanner" => Class::Scanner,
-        "context" => Class::Context,
-        "attempt" => Class::Attempt,
-        "exploitation" => Class::Exploitation,
-        "post-exploitation" => Class::PostExploitation,
-        _ => return None,
-    })
-}
-
-pub fn parse_severity(s: &str) -> Option<Severity> {
-    Some(match s {
-        "info" => Severity::Info,
-        "low" => Severity::Low,
-        "medium" => Severity::Medium,
-        "high" => Severity::High,
-        "critical" => Severity::Critical,
-        _ => return None,
-    })
-}
-
 /// The file name of a Windows or POSIX path, lowercased (`C:\Windows\System32\cmd.exe` → `cmd.exe`).
 pub fn basename_lower(path: &str) -> String {
     path.trim()
@@ -119,11 +95,6 @@ mod tests {
             (4, 5),
             "lines of the file, not row numbers"
         );
-        assert_eq!(
-            parse_class("post-exploitation"),
-            Some(Class::PostExploitation)
-        );
-        assert_eq!(parse_severity("nope"), None);
         assert_eq!(basename_lower("C:\\Windows\\System32\\CMD.EXE"), "cmd.exe");
         assert_eq!(basename_lower("\"c:\\a b\\w3wp.exe\""), "w3wp.exe");
         assert_eq!(basename_lower(""), "");

@@ -229,28 +229,6 @@ pub static RULES: LazyLock<RuleSet> = LazyLock::new(|| {
         .unwrap_or_else(|e| panic!("rules/web.toml is invalid (a build with a broken table): {e}"))
 });
 
-fn class_of(s: &str) -> Result<Class, String> {
-    Ok(match s {
-        "scanner" => Class::Scanner,
-        "context" => Class::Context,
-        "attempt" => Class::Attempt,
-        "exploitation" => Class::Exploitation,
-        "post-exploitation" => Class::PostExploitation,
-        _ => return Err(format!("unknown class {s:?}")),
-    })
-}
-
-fn severity_of(s: &str) -> Result<Severity, String> {
-    Ok(match s {
-        "info" => Severity::Info,
-        "low" => Severity::Low,
-        "medium" => Severity::Medium,
-        "high" => Severity::High,
-        "critical" => Severity::Critical,
-        _ => return Err(format!("unknown severity {s:?}")),
-    })
-}
-
 fn regex(p: &Option<String>) -> Result<Option<Regex>, String> {
     p.as_deref()
         .map(|p| {
@@ -530,8 +508,8 @@ impl RuleSet {
             rules.push(Rule {
                 id: r.id.clone(),
                 title: r.title.clone(),
-                class: class_of(&r.class).map_err(ctx)?,
-                severity: severity_of(&r.severity).map_err(ctx)?,
+                class: r.class.parse().map_err(ctx)?,
+                severity: r.severity.parse().map_err(ctx)?,
                 iis,
                 httpproxy,
                 literals: r.literals.clone(),
@@ -546,8 +524,8 @@ impl RuleSet {
                     .map(|c| {
                         Ok(Case {
                             when: Cond::compile(&c.when)?,
-                            class: c.class.as_deref().map(class_of).transpose()?,
-                            severity: c.severity.as_deref().map(severity_of).transpose()?,
+                            class: c.class.as_deref().map(str::parse).transpose()?,
+                            severity: c.severity.as_deref().map(str::parse).transpose()?,
                             outcome: c.outcome.clone(),
                             why: c.why.as_ref().map(|w| w.trim().to_string()),
                         })

@@ -32,6 +32,15 @@ pub enum Class {
 }
 
 impl Severity {
+    /// Every severity, lowest first.
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",
@@ -44,6 +53,15 @@ impl Severity {
 }
 
 impl Class {
+    /// Every class, lowest rung first.
+    pub const ALL: [Class; 5] = [
+        Class::Scanner,
+        Class::Context,
+        Class::Attempt,
+        Class::Exploitation,
+        Class::PostExploitation,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Class::Scanner => "scanner",
@@ -52,6 +70,31 @@ impl Class {
             Class::Exploitation => "exploitation",
             Class::PostExploitation => "post-exploitation",
         }
+    }
+}
+
+/// Severities as every rule table writes them (`rules/*.tsv`, `rules/web.toml`): exactly the
+/// words [`Severity::as_str`] writes.
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let names: Vec<_> = Severity::ALL.iter().map(|v| v.as_str()).collect();
+        Severity::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| format!("unknown severity {s:?} (one of: {})", names.join(", ")))
+    }
+}
+
+/// Classes as every rule table writes them: exactly the words [`Class::as_str`] writes.
+impl std::str::FromStr for Class {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let names: Vec<_> = Class::ALL.iter().map(|v| v.as_str()).collect();
+        Class::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| format!("unknown class {s:?} (one of: {})", names.join(", ")))
     }
 }
 
@@ -258,5 +301,24 @@ mod fields_tests {
             r#"{"c-ip":"192.0.2.1","cs-uri-stem":"","UserAgent":"a,b","":"no name","c-ip":"second"}"#
         );
         assert!(Fields::default().is_empty());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_and_severity_names_read_back_and_nothing_else_does() {
+        for c in Class::ALL {
+            assert_eq!(c.as_str().parse::<Class>(), Ok(c));
+        }
+        for s in Severity::ALL {
+            assert_eq!(s.as_str().parse::<Severity>(), Ok(s));
+        }
+        assert!("Exploitation".parse::<Class>().is_err(), "tables are exact");
+        assert!("postexploitation".parse::<Class>().is_err());
+        let e = "severe".parse::<Severity>().unwrap_err();
+        assert!(e.contains("\"severe\"") && e.contains("critical"), "{e}");
     }
 }

@@ -289,13 +289,10 @@ pub fn printable(data: &[u8]) -> String {
 /// Severity and class of a rule match: from the rule's meta (`severity`, else a numeric `score`
 /// as signature-base writes it; `class` if given), else from its tags.
 fn grade(m: &RuleMatch) -> (Class, Severity) {
-    let severity = match m.meta("severity").map(str::to_ascii_lowercase).as_deref() {
-        Some("critical") => Severity::Critical,
-        Some("high") => Severity::High,
-        Some("medium") => Severity::Medium,
-        Some("low") => Severity::Low,
-        Some("info") => Severity::Info,
-        _ => match m.meta("score").and_then(|s| s.parse::<i64>().ok()) {
+    let meta = |k: &str| m.meta(k).map(str::to_ascii_lowercase);
+    let severity = match meta("severity").and_then(|s| s.parse().ok()) {
+        Some(s) => s,
+        None => match m.meta("score").and_then(|s| s.parse::<i64>().ok()) {
             Some(s) if s >= 80 => Severity::Critical,
             Some(s) if s >= 60 => Severity::High,
             Some(s) if s >= 40 => Severity::Medium,
@@ -303,13 +300,10 @@ fn grade(m: &RuleMatch) -> (Class, Severity) {
             None => Severity::High,
         },
     };
-    let text = |k: &str| m.meta(k).unwrap_or("").to_ascii_lowercase();
-    let class = match text("class").as_str() {
-        "post-exploitation" => Class::PostExploitation,
-        "exploitation" => Class::Exploitation,
-        "context" => Class::Context,
-        "attempt" => Class::Attempt,
-        _ => {
+    let text = |k: &str| meta(k).unwrap_or_default();
+    let class = match text("class").parse() {
+        Ok(c) => c,
+        Err(_) => {
             if m.has_tag("webshell") || m.has_tag("compiled") {
                 Class::PostExploitation
             } else if m.has_tag("archive") || m.has_tag("dump") || m.has_tag("staging") {
