@@ -4,13 +4,15 @@
 //! [`detect`] turns records into [`model::Finding`]s, [`scan`] runs the whole pass and derives
 //! coverage and the verdict, [`timeline`] pivots on the attackers' findings and builds one UTC
 //! timeline, and [`report`] writes the result in each output format. [`collect`] copies the files
-//! behind the findings out of the evidence with a hash manifest.
+//! behind the findings out of the evidence with a hash manifest. [`rules`] embeds the rule and
+//! indicator tables of `rules/` that the checks read.
 
 pub mod cli;
 pub mod collect;
 pub mod detect;
 pub mod model;
 pub mod report;
+pub mod rules;
 pub mod scan;
 pub mod sources;
 pub mod timeline;

@@ -46,7 +46,7 @@ pub static INFO: CheckInfo = CheckInfo {
     required: false,
 };
 
-static TABLE_TEXT: &str = include_str!("../../rules/exchange_cmdlets.tsv");
+static TABLE_TEXT: &str = crate::rules::EXCHANGE_CMDLETS;
 
 /// Where a rule's pattern is searched.
 #[derive(Debug)]

@@ -6,10 +6,10 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
-const IPS_TSV: &str = include_str!("../../rules/ioc/ips.tsv");
-const UAS_TSV: &str = include_str!("../../rules/ioc/user_agents.tsv");
-const OWA_AUTH: &str = include_str!("../../rules/stock/owa_auth.txt");
-const ECP_AUTH: &str = include_str!("../../rules/stock/ecp_auth.txt");
+const IPS_TSV: &str = crate::rules::IOC_IPS;
+const UAS_TSV: &str = crate::rules::IOC_USER_AGENTS;
+const OWA_AUTH: &str = crate::rules::STOCK_OWA_AUTH;
+const ECP_AUTH: &str = crate::rules::STOCK_ECP_AUTH;
 
 /// What a published user agent was seen doing (the `class` column of `user_agents.tsv`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

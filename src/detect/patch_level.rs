@@ -99,7 +99,7 @@ struct Row {
     fixes: [Option<Build>; 4],
 }
 
-static TABLE_TEXT: &str = include_str!("../../rules/builds.tsv");
+static TABLE_TEXT: &str = crate::rules::BUILDS;
 
 static ROWS: LazyLock<Vec<Row>> = LazyLock::new(|| {
     let t = Table::parse("builds.tsv", TABLE_TEXT);

@@ -80,8 +80,8 @@ pub static INFO: CheckInfo = CheckInfo {
     required: false,
 };
 
-static CHILDREN_TEXT: &str = include_str!("../../rules/process_children.tsv");
-static CMDLINES_TEXT: &str = include_str!("../../rules/process_cmdlines.tsv");
+static CHILDREN_TEXT: &str = crate::rules::PROCESS_CHILDREN;
+static CMDLINES_TEXT: &str = crate::rules::PROCESS_CMDLINES;
 
 /// Child image (lowercase file name) → category.
 static CHILDREN: LazyLock<Vec<(&'static str, &'static str)>> = LazyLock::new(|| {

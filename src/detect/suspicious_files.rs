@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 pub const ID: &str = "suspicious-files";
 pub const TITLE: &str = "LSASS dumps and staging archives (Test-ProxyLogon's other files)";
 
-static ALLOWLIST: &str = include_str!("../../rules/archive_allowlist.tsv");
+static ALLOWLIST: &str = crate::rules::ARCHIVE_ALLOWLIST;
 
 /// The allowlist entry a path (relative to the root, `/`-separated) matches, if any.
 pub(crate) fn allowlisted(rel: &str) -> Option<&'static str> {

@@ -29,7 +29,7 @@ thread_local! {
 }
 
 /// The embedded rule table.
-pub const WEB_RULES_TOML: &str = include_str!("../../rules/web.toml");
+pub const WEB_RULES_TOML: &str = crate::rules::WEB;
 
 /// The literal that stands for every published indicator IP (`rules/ioc/ips.tsv`).
 pub const INDICATOR_IPS_LITERAL: &str = "@indicator-ips";

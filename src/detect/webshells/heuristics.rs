@@ -8,8 +8,8 @@ use crate::sources::webfiles::Zone;
 use regex::bytes::Regex;
 use std::sync::LazyLock;
 
-static OWA_AUTH_STOCK: &str = include_str!("../../../rules/stock/owa_auth.txt");
-static ECP_AUTH_STOCK: &str = include_str!("../../../rules/stock/ecp_auth.txt");
+static OWA_AUTH_STOCK: &str = crate::rules::STOCK_OWA_AUTH;
+static ECP_AUTH_STOCK: &str = crate::rules::STOCK_ECP_AUTH;
 
 /// Extensions IIS runs as server code (ASP.NET and classic ASP).
 pub const PAGE_EXTENSIONS: [&str; 11] = [

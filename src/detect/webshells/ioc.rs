@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::Path;
 
-static HASHES: &str = include_str!("../../../rules/ioc/hashes.tsv");
-static FILE_NAMES: &str = include_str!("../../../rules/ioc/file_names.tsv");
+static HASHES: &str = crate::rules::IOC_HASHES;
+static FILE_NAMES: &str = crate::rules::IOC_FILE_NAMES;
 
 /// Where a hash indicator comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]

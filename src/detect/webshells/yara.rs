@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// The built-in rule pack.
-pub static BUILTIN_RULES: &str = include_str!("../../../rules/yara/exhunt.yar");
+pub static BUILTIN_RULES: &str = crate::rules::YARA;
 /// The namespace of the built-in rules (user files get `user1`, `user2`, ...).
 pub const BUILTIN_NAMESPACE: &str = "exhunt";
 /// What reports call the built-in pack.
