@@ -91,7 +91,11 @@ fn compromised_example_event_logs() {
     assert_eq!(check(&r, "cve-2021-26855")["required"], true);
     let export = finding(&r, "mailbox-export-to-web");
     assert_eq!(export["class"], "post-exploitation");
-    assert_eq!(export["fields"]["CVE"], "CVE-2021-31207");
+    assert_eq!(export["cve"], serde_json::json!(["CVE-2021-31207"]));
+    assert!(
+        export["fields"].get("CVE").is_none(),
+        "the CVE is a typed field"
+    );
     assert_eq!(
         export["fields"]["FilePath"],
         "\\\\localhost\\c$\\inetpub\\wwwroot\\aspnet_client\\mvq4tz.aspx"

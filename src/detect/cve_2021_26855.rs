@@ -15,6 +15,7 @@ pub struct Cve202126855;
 
 pub static INFO: CheckInfo = CheckInfo {
     id: "cve-2021-26855",
+    cve: "CVE-2021-26855",
     title: "CVE-2021-26855 server-side request forgery (HttpProxy)",
     sources: &[SourceKind::HttpProxy],
     coverage: &["HttpProxy/"],
@@ -93,6 +94,7 @@ impl Check for Cve202126855 {
         let d = if localhost {
             Draft {
                 rule: "localhost-self-check",
+                cve: "",
                 title: format!("CVE-2021-26855 scanner self-check ({rule_value} {tgt})"),
                 class: Class::Scanner,
                 severity: Severity::Low,
@@ -103,6 +105,7 @@ impl Check for Cve202126855 {
         } else if autodiscover {
             Draft {
                 rule: "autodiscover-only",
+                cve: "",
                 title: format!("CVE-2021-26855 exploitation attempt via autodiscover (status {status})"),
                 class: Class::Attempt,
                 severity: Severity::Medium,
@@ -119,6 +122,7 @@ impl Check for Cve202126855 {
                 } else {
                     "backend-cookie-ssrf"
                 },
+                cve: "",
                 title: format!("CVE-2021-26855 SSRF request proxied to {tgt} (status {status})"),
                 class: Class::Exploitation,
                 severity: if session {

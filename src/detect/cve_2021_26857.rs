@@ -13,6 +13,7 @@ pub struct Cve202126857;
 
 pub static INFO: CheckInfo = CheckInfo {
     id: "cve-2021-26857",
+    cve: "CVE-2021-26857",
     title: "CVE-2021-26857 Unified Messaging deserialization (Application event log)",
     sources: &[SourceKind::Evtx],
     coverage: &["EVTX/Application"],
@@ -71,6 +72,7 @@ impl Check for Cve202126857 {
         let d = if um && has("System.InvalidCastException") {
             Draft {
                 rule: "um-invalid-cast",
+                cve: "",
                 title: "CVE-2021-26857: Unified Messaging error with System.InvalidCastException".into(),
                 class: Class::Exploitation,
                 severity: Severity::High,
@@ -84,6 +86,7 @@ impl Check for Cve202126857 {
         {
             Draft {
                 rule: "um-watson-textformatting",
+                cve: "",
                 title: "CVE-2021-26857: UM worker crash with a TextFormattingRunProperties gadget".into(),
                 class: Class::Exploitation,
                 severity: Severity::High,
@@ -97,6 +100,7 @@ impl Check for Cve202126857 {
         {
             Draft {
                 rule: "um-worker-crash",
+                cve: "",
                 title: "Unified Messaging worker crash (possible CVE-2021-26857 attempt)".into(),
                 class: Class::Attempt,
                 severity: Severity::Medium,

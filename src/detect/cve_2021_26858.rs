@@ -19,6 +19,7 @@ pub struct Cve202126858;
 
 pub static INFO: CheckInfo = CheckInfo {
     id: "cve-2021-26858",
+    cve: "CVE-2021-26858",
     title: "CVE-2021-26858 file write through the OAB generator (OABGeneratorLog)",
     sources: &[SourceKind::OabGenerator, SourceKind::Text],
     coverage: &["OABGeneratorLog"],
@@ -86,6 +87,7 @@ impl Check for Cve202126858 {
         out.push(
             Draft {
                 rule: "oab-download-path",
+                cve: "",
                 title: format!("CVE-2021-26858: OAB generator wrote a temporary file outside the OAB folder: {shown}"),
                 class: Class::PostExploitation,
                 severity: Severity::Critical,

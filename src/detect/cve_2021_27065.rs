@@ -20,6 +20,7 @@ pub struct Cve202127065;
 
 pub static INFO: CheckInfo = CheckInfo {
     id: "cve-2021-27065",
+    cve: "CVE-2021-27065",
     title: "CVE-2021-27065 file write through ECP virtual-directory settings",
     sources: &[SourceKind::HttpProxy, SourceKind::EcpServer],
     coverage: &["HttpProxy/Ecp", "ECP/Server"],
@@ -69,6 +70,7 @@ impl Check for Cve202127065 {
                 out.push(
                     Draft {
                         rule: "reset-vdir-ssrf",
+                        cve: "",
                         title: format!("CVE-2021-27065: virtual-directory reset requested through SSRF (status {status})"),
                         class: if ok { Class::PostExploitation } else { Class::Attempt },
                         severity: if ok { Severity::Critical } else { Severity::Medium },
@@ -111,6 +113,7 @@ fn inspect_ecp(e: &EcpRecord, at: &At<'_>, out: &mut Vec<Finding>) {
                     out.push(
                         Draft {
                             rule: "set-vdir-url-markup",
+                            cve: "",
                             title: format!("CVE-2021-27065: {} put markup into -{name}", c.cmdlet),
                             class: Class::PostExploitation,
                             severity: Severity::Critical,
@@ -138,6 +141,7 @@ fn inspect_ecp(e: &EcpRecord, at: &At<'_>, out: &mut Vec<Finding>) {
         out.push(
             Draft {
                 rule: "set-vdir-url-markup-raw",
+                cve: "",
                 title: "CVE-2021-27065: Set-*VirtualDirectory with markup in a URL (undecoded line)".into(),
                 class: Class::PostExploitation,
                 severity: Severity::High,

@@ -28,6 +28,7 @@ pub struct ExchangeCmdlets;
 
 pub static INFO: CheckInfo = CheckInfo {
     id: "exchange-cmdlets",
+    cve: "",
     title: "ProxyShell and persistence cmdlets (MSExchange Management event log)",
     sources: &[SourceKind::Evtx],
     coverage: &["EVTX/MSExchange Management"],
@@ -115,7 +116,9 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
                     .parse()
                     .ok()
                     .unwrap_or_else(|| bad("severity")),
-                cve: r.get("cve"),
+                cve: Some(r.get("cve"))
+                    .filter(|c| crate::model::check_cve(c).is_ok())
+                    .unwrap_or_else(|| bad("cve")),
                 title: r.get("title"),
                 why: r.get("why"),
             }
@@ -280,9 +283,6 @@ fn draft(rule: &Rule, e: &EvtxEvent, cmdlet: &str, params: &str, scope_text: &st
         ("Computer".to_string(), e.computer.clone()),
         ("RecordId".to_string(), e.record_id.to_string()),
     ]);
-    if !rule.cve.is_empty() {
-        fields.push(("CVE".to_string(), rule.cve.to_string()));
-    }
     let why = if failed && class == Class::Attempt {
         format!(
             "{} The cmdlet failed, so the action did not happen; whoever ran it had Exchange management access.",
@@ -293,6 +293,7 @@ fn draft(rule: &Rule, e: &EvtxEvent, cmdlet: &str, params: &str, scope_text: &st
     };
     Draft {
         rule: rule.id,
+        cve: rule.cve,
         title,
         class,
         severity,
@@ -407,7 +408,7 @@ mod tests {
             (f.class, f.severity),
             (Class::PostExploitation, Severity::Critical)
         );
-        assert_eq!(f.field("CVE"), Some("CVE-2021-31207"));
+        assert_eq!(f.cve, "CVE-2021-31207");
         assert_eq!(f.field("Caller"), Some("contoso.local/Users/svc-scan"));
         assert!(f.field("FilePath").unwrap().ends_with("mvq4tz.aspx"));
         for p in [

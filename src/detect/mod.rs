@@ -29,6 +29,9 @@ pub struct CheckInfo {
     /// Stable id, used in reports: `cve-2021-26855`.
     pub id: &'static str,
     pub title: &'static str,
+    /// The CVE ids its findings are about unless their rule names others (see [`Draft::cve`]);
+    /// empty for checks that are about no one flaw. The one place a check's CVE is written.
+    pub cve: &'static str,
     /// Source kinds whose records it inspects.
     pub sources: &'static [SourceKind],
     /// Coverage labels (prefixes) it needs data from to be judged complete.
@@ -135,6 +138,8 @@ impl CheckInfo {
 /// Builds a finding at `at` (the common part of every check's output).
 pub struct Draft {
     pub rule: &'static str,
+    /// The CVE ids of this finding (a rule table's `cve` cell); empty: the check's own.
+    pub cve: &'static str,
     pub title: String,
     pub class: Class,
     pub severity: Severity,
@@ -148,6 +153,11 @@ impl Draft {
         Finding {
             check: info.id,
             rule: self.rule,
+            cve: if self.cve.is_empty() {
+                info.cve
+            } else {
+                self.cve
+            },
             title: self.title,
             class: self.class,
             severity: self.severity,

@@ -46,6 +46,7 @@ pub struct ProcessEvidence;
 
 pub static INFO: CheckInfo = CheckInfo {
     id: "process-evidence",
+    cve: "",
     title: "Webshell commands, LSASS dumps and script writes (Security 4688, Sysmon 1/10/11)",
     sources: &[SourceKind::Evtx],
     coverage: &["EVTX/Security", "EVTX/Microsoft-Windows-Sysmon"],
@@ -128,7 +129,9 @@ static CMD_RULES: LazyLock<Vec<CmdRule>> = LazyLock::new(|| {
                     .parse()
                     .ok()
                     .unwrap_or_else(|| bad("severity")),
-                cve: r.get("cve"),
+                cve: Some(r.get("cve"))
+                    .filter(|c| crate::model::check_cve(c).is_ok())
+                    .unwrap_or_else(|| bad("cve")),
                 title: r.get("title"),
                 why: r.get("why"),
             }
@@ -322,6 +325,7 @@ fn parent_rule(e: &EvtxEvent, p: &Proc) -> Option<Draft> {
             fields.push(("ChildCategory".into(), cat.unwrap_or("other").into()));
             Some(Draft {
                 rule,
+                cve: "",
                 title,
                 class,
                 severity,
@@ -334,10 +338,10 @@ fn parent_rule(e: &EvtxEvent, p: &Proc) -> Option<Draft> {
             if matches!(child.as_str(), "wermgr.exe" | "werfault.exe") {
                 return None;
             }
-            let mut fields = proc_fields(e, p, None);
-            fields.push(("CVE".into(), "CVE-2021-26857".into()));
+            let fields = proc_fields(e, p, None);
             Some(Draft {
                 rule: "um-child-process",
+                cve: "CVE-2021-26857",
                 title: format!("Unified Messaging process {parent} started {child}: {shown}"),
                 class: Class::PostExploitation,
                 severity: Severity::Critical,
@@ -355,12 +359,10 @@ fn cmdline_rule(e: &EvtxEvent, p: &Proc) -> Option<Draft> {
         return None;
     }
     let r = CMD_RULES.iter().find(|r| r.pattern.is_match(&p.cmdline))?;
-    let mut fields = proc_fields(e, p, None);
-    if !r.cve.is_empty() {
-        fields.push(("CVE".into(), r.cve.into()));
-    }
+    let fields = proc_fields(e, p, None);
     Some(Draft {
         rule: r.id,
+        cve: r.cve,
         title: format!("{}: {}", r.title, shorten(&p.cmdline, 160)),
         class: r.class,
         severity: r.severity,
@@ -395,6 +397,7 @@ fn lsass_access(e: &EvtxEvent) -> Option<Draft> {
     fields.extend(base_fields(e, "Sysmon 10"));
     Some(Draft {
         rule: "lsass-memory-access",
+        cve: "",
         title: format!(
             "LSASS memory read for a dump by {} (through {dll})",
             basename_lower(&source)
@@ -426,11 +429,14 @@ fn file_create(e: &EvtxEvent) -> Option<Draft> {
             "w3wp.exe" | "umworkerprocess.exe" | "msexchangemailboxreplication.exe"
         )
     {
-        if wname == "msexchangemailboxreplication.exe" {
-            fields.push(("CVE".into(), "CVE-2021-31207".into()));
-        }
         return Some(Draft {
             rule: "web-script-written",
+            // A mailbox export written as a script is ProxyShell's last step.
+            cve: if wname == "msexchangemailboxreplication.exe" {
+                "CVE-2021-31207"
+            } else {
+                ""
+            },
             title: format!("{wname} wrote a web script: {path}"),
             class: Class::PostExploitation,
             severity: Severity::Critical,
@@ -442,6 +448,7 @@ fn file_create(e: &EvtxEvent) -> Option<Draft> {
     if lower.ends_with("\\transportroles\\shared\\agents.config") {
         return Some(Draft {
             rule: "transport-agents-config-written",
+            cve: "",
             title: format!("Transport agent configuration written by {wname}: {path}"),
             class: Class::Context,
             severity: Severity::Medium,
@@ -630,7 +637,7 @@ mod tests {
             "UMWorkerProcess.exe",
         ));
         assert_eq!(f[0].rule, "um-child-process");
-        assert_eq!(f[0].field("CVE"), Some("CVE-2021-26857"));
+        assert_eq!(f[0].cve, "CVE-2021-26857");
         assert_eq!(
             rules(&child(
                 "C:\\Windows\\System32\\notepad.exe",
@@ -761,7 +768,7 @@ mod tests {
             "C:\\inetpub\\wwwroot\\aspnet_client\\mvq4tz.aspx",
         ));
         assert_eq!(f[0].rule, "web-script-written");
-        assert_eq!(f[0].field("CVE"), Some("CVE-2021-31207"));
+        assert_eq!(f[0].cve, "CVE-2021-31207");
         assert_eq!(
             rules(&write(
                 W3WP,

@@ -93,6 +93,7 @@ pub fn run(root: &Path, locations: &[(String, Option<PathBuf>)]) -> Outcome {
             o.findings.push(Finding {
                 check: ID,
                 rule,
+                cve: "",
                 title,
                 class,
                 severity,

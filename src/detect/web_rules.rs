@@ -66,6 +66,8 @@ struct RuleSpec {
     #[serde(default)]
     refs: String,
     #[serde(default)]
+    cve: String,
+    #[serde(default)]
     overrides: bool,
     #[serde(default)]
     hunt: bool,
@@ -179,6 +181,8 @@ pub struct Rule {
     pub literals: Vec<String>,
     pub why: String,
     pub refs: String,
+    /// The CVE ids the rule's findings are about (its `cve` key; empty for none).
+    pub cve: String,
     pub overrides: bool,
     pub hunt: bool,
     when: Cond,
@@ -515,6 +519,10 @@ impl RuleSet {
                 literals: r.literals.clone(),
                 why: r.why.trim().to_string(),
                 refs: r.refs.clone(),
+                cve: {
+                    crate::model::check_cve(&r.cve).map_err(ctx)?;
+                    r.cve.clone()
+                },
                 overrides: r.overrides,
                 hunt: r.hunt,
                 when,
@@ -754,6 +762,7 @@ static HTTPPROXY_LITERALS_BY_SOURCE: LazyLock<[(SourceKind, &'static [&'static s
 
 pub static IIS_INFO: LazyLock<CheckInfo> = LazyLock::new(|| CheckInfo {
     id: IIS_ID,
+    cve: "",
     title: "IIS request patterns: ProxyLogon/ProxyShell/ProxyNotShell/OWASSRF shapes, webshell access (rules/web.toml)",
     sources: &[SourceKind::IisW3c],
     coverage: &["IIS/"],
@@ -766,6 +775,7 @@ pub static IIS_INFO: LazyLock<CheckInfo> = LazyLock::new(|| CheckInfo {
 
 pub static HTTPPROXY_INFO: LazyLock<CheckInfo> = LazyLock::new(|| CheckInfo {
     id: HTTPPROXY_ID,
+    cve: "",
     title: "HttpProxy request patterns: ProxyShell/ProxyNotShell/OWASSRF, indicator addresses (rules/web.toml)",
     sources: &[SourceKind::HttpProxy],
     coverage: &["HttpProxy/"],
@@ -929,6 +939,7 @@ fn finding(
     Finding {
         check: info.id,
         rule: m.rule.id.as_str(),
+        cve: m.rule.cve.as_str(),
         title,
         class: m.class,
         severity: m.severity,
@@ -1068,6 +1079,7 @@ impl Tally {
         Finding {
             check: IIS_ID,
             rule: set.hunt.id.as_str(),
+            cve: "",
             title: format!(
                 "{}: {} probes for {} webshell paths from {ip}",
                 set.hunt.title,

@@ -129,6 +129,12 @@ pub struct Finding {
     pub check: &'static str,
     /// Stable id of the rule within the check, e.g. `anchor-mailbox-ssrf`.
     pub rule: &'static str,
+    /// The CVE ids the finding is about, as its rule names them (`CVE-2021-34473, CVE-2021-34523`),
+    /// empty when it is about no one flaw (a webshell, an archive, a scanner's survey). Set by the
+    /// check ([`crate::detect::CheckInfo::cve`]) or the rule (the `cve` key of `rules/`), never
+    /// guessed from ids; written as a list.
+    #[serde(serialize_with = "cve_list", skip_serializing_if = "str::is_empty")]
+    pub cve: &'static str,
     pub title: String,
     pub class: Class,
     pub severity: Severity,
@@ -148,7 +154,42 @@ pub const CLIENT_IP_FIELDS: [&str; 3] = ["ClientIPAddress", "c-ip", "ClientIp"];
 /// The most of a raw line a finding keeps; the evidence locator points at the rest.
 pub const MAX_RAW: usize = 64 * 1024;
 
+fn cve_list<S: Serializer>(cve: &&'static str, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(cve_ids(cve))
+}
+
+/// The ids of a `cve` value: `CVE-2021-34473, CVE-2021-34523` → both ids.
+pub fn cve_ids(cve: &str) -> impl Iterator<Item = &str> {
+    cve.split(',').map(str::trim).filter(|c| !c.is_empty())
+}
+
+/// Checks a rule table's `cve` cell: empty, or `CVE-YYYY-N…` ids separated by commas.
+pub fn check_cve(cve: &str) -> Result<(), String> {
+    for id in cve_ids(cve) {
+        let mut parts = id.split('-');
+        let ok = parts.next() == Some("CVE")
+            && parts
+                .next()
+                .is_some_and(|y| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()))
+            && parts
+                .next()
+                .is_some_and(|n| n.len() >= 4 && n.bytes().all(|b| b.is_ascii_digit()))
+            && parts.next().is_none();
+        if !ok {
+            return Err(format!(
+                "bad CVE id {id:?} (want CVE-YYYY-NNNN, comma-separated)"
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl Finding {
+    /// The CVE ids of [`Finding::cve`], one by one.
+    pub fn cves(&self) -> impl Iterator<Item = &'static str> {
+        cve_ids(self.cve)
+    }
+
     pub fn field(&self, name: &str) -> Option<&str> {
         self.fields.get(name)
     }
@@ -320,5 +361,25 @@ mod tests {
         assert!("postexploitation".parse::<Class>().is_err());
         let e = "severe".parse::<Severity>().unwrap_err();
         assert!(e.contains("\"severe\"") && e.contains("critical"), "{e}");
+    }
+
+    #[test]
+    fn cve_cells_are_checked_and_split() {
+        assert_eq!(
+            cve_ids("CVE-2021-34473, CVE-2021-34523").collect::<Vec<_>>(),
+            ["CVE-2021-34473", "CVE-2021-34523"]
+        );
+        assert_eq!(cve_ids("").count(), 0);
+        assert!(check_cve("").is_ok());
+        assert!(check_cve("CVE-2021-26855,CVE-2022-41040").is_ok());
+        for bad in [
+            "cve-2021-26855",
+            "CVE-21-26855",
+            "CVE-2021-26855x",
+            "CVE-2021",
+            "ProxyShell",
+        ] {
+            assert!(check_cve(bad).is_err(), "{bad}");
+        }
     }
 }

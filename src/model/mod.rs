@@ -14,7 +14,9 @@ pub use build::Build;
 pub use coverage::{CheckState, CheckStatus, FileProblem, SourceCoverage, holder_of};
 pub(crate) use coverage::{max_opt, min_opt};
 pub use earliest::Earliest;
-pub use finding::{CLIENT_IP_FIELDS, Class, Evidence, Fields, Finding, MAX_RAW, Severity};
+pub use finding::{
+    CLIENT_IP_FIELDS, Class, Evidence, Fields, Finding, MAX_RAW, Severity, check_cve, cve_ids,
+};
 pub use size::show_size;
 pub use time::{Timestamp, Window};
 pub use verdict::{Verdict, decide};

@@ -70,6 +70,7 @@ pub struct ClientCount {
 pub struct RollUp {
     pub check: &'static str,
     pub rule: &'static str,
+    pub cve: &'static str,
     pub class: Class,
     pub severity: Severity,
     /// The title of the earliest hit (later ones differ in path or status).
@@ -280,6 +281,7 @@ impl RollUps {
                     rule,
                     class: head.class,
                     severity: head.severity,
+                    cve: head.cve,
                     title: head.title.clone(),
                     why: head.why.clone(),
                     total: n_kept + g.lines.len() as u64,
@@ -396,6 +398,7 @@ mod tests {
         Finding {
             check: "iis-web",
             rule,
+            cve: "",
             title: format!("{rule} at {t}"),
             class,
             severity: Severity::Low,

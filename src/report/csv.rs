@@ -10,7 +10,7 @@ use crate::scan::ScanResult;
 use crate::sources::lines::LineReader;
 use std::path::{Path, PathBuf};
 
-pub const COLUMNS: [&str; 14] = [
+pub const COLUMNS: [&str; 15] = [
     "host",
     "check",
     "rule",
@@ -25,6 +25,8 @@ pub const COLUMNS: [&str; 14] = [
     "fields",
     "raw",
     "why",
+    // Added after the others, so that readers by position keep working.
+    "cve",
 ];
 
 pub struct FindingsCsv;
@@ -70,6 +72,7 @@ impl Report for FindingsCsv {
                     .join("; "),
                 f.raw.clone(),
                 f.why.clone(),
+                f.cve.to_string(),
             ]
         });
         let summaries = scan.rolled_up.iter().map(|r| summary_row(&scan.host, r));
@@ -131,6 +134,7 @@ fn summary_row(host: &str, r: &RollUp) -> Vec<String> {
         ),
         String::new(),
         r.why.clone(),
+        r.cve.to_string(),
     ]
 }
 

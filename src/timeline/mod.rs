@@ -10,7 +10,6 @@
 pub mod pivot;
 pub mod sweep;
 
-use crate::detect::patch_level::cve_of;
 use crate::model::{Finding, Timestamp};
 use crate::sources::{SourceFile, SourceKind};
 use pivot::{IP_FIELDS, IpSummary, Pivots, RID_FIELDS, UA_FIELDS};
@@ -192,7 +191,7 @@ fn finding_events(
         user: first_field(f, &["AuthenticatedUser", "cs-username", "Caller", "User"]).to_string(),
         request_id: first_field(f, &RID_FIELDS).to_string(),
         rule_id: format!("{}/{}", f.check, f.rule),
-        cve: cve_of(f).unwrap_or_default(),
+        cve: f.cve.to_string(),
         severity: f.severity.as_str().to_string(),
         pivot: String::new(),
     };

@@ -359,6 +359,7 @@ mod tests {
         Finding {
             check: "c",
             rule: "r",
+            cve: "",
             title: String::new(),
             class,
             severity: Severity::High,

@@ -461,6 +461,7 @@ mod tests {
             vec![Finding {
                 check: "t",
                 rule: "r",
+                cve: "",
                 title: "attempt".into(),
                 class: Class::Attempt,
                 severity: Severity::Medium,

@@ -512,6 +512,7 @@ fn scan_one(
         r.findings.push(Finding {
             check: YARA_ID,
             rule: mm.rule,
+            cve: "",
             title: format!("{label} ({}): {}", mm.rule, f.rel),
             class,
             severity,
@@ -532,6 +533,7 @@ fn scan_one(
         r.findings.push(Finding {
             check: IOC_ID,
             rule: if *algo == "sha256" { "sha256" } else { "md5" },
+            cve: "",
             title: format!("Known malicious file ({}, {}): {}", v.family, v.source, f.rel),
             class: Class::PostExploitation,
             severity: Severity::Critical,
@@ -551,6 +553,7 @@ fn scan_one(
         r.findings.push(Finding {
             check: IOC_ID,
             rule: "file-name",
+            cve: "",
             title: format!("Published webshell/tool file name ({}): {}", n.source, f.rel),
             class: Class::Context,
             severity: Severity::High,
@@ -567,6 +570,7 @@ fn scan_one(
         r.findings.push(Finding {
             check: HEUR_ID,
             rule: h.rule,
+            cve: "",
             title: h.title,
             class: Class::Context,
             severity: h.severity,
