@@ -9,7 +9,7 @@ use super::like::like;
 use super::{At, Check, CheckInfo, Ctx, Draft, Record};
 use crate::model::{Class, Finding, Severity, Timestamp};
 use crate::sources::SourceKind;
-use crate::sources::httpproxy::{Col, Record as Hp};
+use crate::sources::httpproxy::{Col, Record as Hp, TPL_COLUMNS};
 
 pub struct Cve202126855;
 
@@ -23,19 +23,6 @@ pub static INFO: CheckInfo = CheckInfo {
     client_addresses: false,
     required: true,
 };
-
-/// Test-ProxyLogon's nine output columns, in its order, with the HttpProxy column each comes from.
-pub const TPL_COLUMNS: [(&str, Col); 9] = [
-    ("DateTime", Col::DateTime),
-    ("RequestId", Col::RequestId),
-    ("ClientIPAddress", Col::ClientIpAddress),
-    ("UrlHost", Col::UrlHost),
-    ("UrlStem", Col::UrlStem),
-    ("RoutingHint", Col::RoutingHint),
-    ("UserAgent", Col::UserAgent),
-    ("AnchorMailbox", Col::AnchorMailbox),
-    ("HttpStatus", Col::HttpStatus),
-];
 
 /// The fields every HttpProxy finding carries: TPL's nine columns, then more context.
 pub fn httpproxy_fields(r: &Hp<'_>) -> Vec<(String, String)> {

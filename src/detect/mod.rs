@@ -18,10 +18,8 @@ pub mod web_rules;
 pub mod webshells;
 
 use crate::model::{Class, Evidence, Finding, Severity, Timestamp};
-use crate::sources::ecp::EcpRecord;
-use crate::sources::evtx::EvtxEvent;
-use crate::sources::w3c::W3cRecord;
-use crate::sources::{SourceKind, httpproxy};
+use crate::sources::SourceKind;
+pub use crate::sources::record::{At, Record};
 
 /// What a check is, what it reads, and which literals it needs.
 #[derive(Debug)]
@@ -49,28 +47,6 @@ pub struct CheckInfo {
     /// shows its state like any other and its findings count in full, but its gaps never make the
     /// verdict inconclusive. Test-ProxyLogon's four checks are required.
     pub required: bool,
-}
-
-/// A record handed to checks, typed by its source.
-pub enum Record<'a> {
-    HttpProxy(&'a httpproxy::Record<'a>),
-    /// A line of an IIS W3C log.
-    Iis(&'a W3cRecord<'a>),
-    Ecp(&'a EcpRecord),
-    /// A line of an OAB generator log, or of any unrecognised text file.
-    TextLine(&'a [u8]),
-    Evtx(&'a EvtxEvent),
-}
-
-/// Where the record came from: the evidence locator and the raw text.
-pub struct At<'a> {
-    pub path: &'a str,
-    pub line: Option<u64>,
-    pub offset: Option<u64>,
-    pub record_id: Option<u64>,
-    pub raw: &'a [u8],
-    /// For HttpProxy: the protocol folder the file was found in, if any.
-    pub protocol: Option<&'a str>,
 }
 
 /// What checks may know about the server.

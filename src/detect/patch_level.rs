@@ -9,8 +9,7 @@
 //! or a build column that is not this server's); `no` says the server was exposed at that moment.
 
 use super::table::Table;
-use crate::model::{Build, Class, Finding};
-use serde::Serialize;
+use crate::model::{Build, BuildAssessment, ChainAssessment, Class, Finding, Patched};
 use std::sync::LazyLock;
 
 /// A family of flaws fixed by one security update.
@@ -109,25 +108,6 @@ static ROWS: LazyLock<Vec<Row>> = LazyLock::new(|| {
         })
         .collect()
 });
-
-/// `yes`, `no` or `unknown`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Patched {
-    Yes,
-    No,
-    Unknown,
-}
-
-impl Patched {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Patched::Yes => "yes",
-            Patched::No => "no",
-            Patched::Unknown => "unknown",
-        }
-    }
-}
 
 /// A build judged against one chain's fix.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -277,29 +257,6 @@ pub fn annotate(findings: &mut [Finding]) {
             ("PatchNote".to_string(), s.note),
         ]);
     }
-}
-
-/// The builds seen in the logs, judged.
-#[derive(Clone, Debug, Serialize)]
-pub struct BuildAssessment {
-    pub earliest: String,
-    pub latest: String,
-    /// The CU of the latest build, when the table knows it.
-    pub latest_cu: Option<String>,
-    /// The latest build against each chain's fix.
-    pub chains: Vec<ChainAssessment>,
-    /// Values of `builds_seen` that are not builds.
-    pub unparsed: Vec<String>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct ChainAssessment {
-    pub chain: &'static str,
-    pub update: &'static str,
-    pub cves: &'static [&'static str],
-    pub latest_patched: Patched,
-    pub fixed_build: Option<String>,
-    pub note: String,
 }
 
 /// Judges the builds seen (as logged; compared numerically). `None` when none is a build.

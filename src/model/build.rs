@@ -1,5 +1,6 @@
 //! Exchange build numbers, compared as four integers.
 
+use serde::Serialize;
 use std::fmt;
 
 /// A build such as `15.1.2106.2`; logs may zero-pad it (`15.01.2106.002`).
@@ -41,6 +42,48 @@ impl fmt::Display for Build {
         let [a, b, c, d] = self.0;
         write!(f, "{a}.{b}.{c}.{d}")
     }
+}
+
+/// `yes`, `no` or `unknown`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Patched {
+    Yes,
+    No,
+    Unknown,
+}
+
+impl Patched {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Patched::Yes => "yes",
+            Patched::No => "no",
+            Patched::Unknown => "unknown",
+        }
+    }
+}
+
+/// The builds seen in the logs, judged.
+#[derive(Clone, Debug, Serialize)]
+pub struct BuildAssessment {
+    pub earliest: String,
+    pub latest: String,
+    /// The CU of the latest build, when the table knows it.
+    pub latest_cu: Option<String>,
+    /// The latest build against each chain's fix.
+    pub chains: Vec<ChainAssessment>,
+    /// Values of `builds_seen` that are not builds.
+    pub unparsed: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ChainAssessment {
+    pub chain: &'static str,
+    pub update: &'static str,
+    pub cves: &'static [&'static str],
+    pub latest_patched: Patched,
+    pub fixed_build: Option<String>,
+    pub note: String,
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ mod size;
 mod time;
 mod verdict;
 
-pub use build::Build;
+pub use build::{Build, BuildAssessment, ChainAssessment, Patched};
 pub use coverage::{CheckState, CheckStatus, FileProblem, SourceCoverage, holder_of};
 pub(crate) use coverage::{max_opt, min_opt};
 pub use earliest::Earliest;

@@ -3,7 +3,7 @@
 //! [`terminal`] so that log content cannot drive the responder's terminal.
 
 use super::sanitize::terminal;
-use crate::detect::patch_level::Patched;
+use crate::model::Patched;
 use crate::model::{CheckState, Class, Finding, Severity, Verdict, show_size};
 use crate::scan::ScanResult;
 use std::fmt::Write;

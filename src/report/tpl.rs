@@ -11,9 +11,9 @@
 
 use super::sanitize::csv_cell;
 use super::{Report, file_safe};
-use crate::detect::cve_2021_26855::TPL_COLUMNS;
 use crate::model::{Class, Finding};
 use crate::scan::ScanResult;
+use crate::sources::httpproxy::TPL_COLUMNS;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};

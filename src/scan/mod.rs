@@ -122,7 +122,7 @@ pub struct ScanResult {
     /// Exchange builds seen in the logs (HttpProxy version columns).
     pub builds_seen: Vec<String>,
     /// The earliest and latest of them, and whether the latest holds each chain's fix.
-    pub build_assessment: Option<detect::patch_level::BuildAssessment>,
+    pub build_assessment: Option<crate::model::BuildAssessment>,
     /// The pivot values taken from the findings and what the sweep for them read.
     pub pivot: timeline::PivotReport,
     /// Per attacker IP: first and last seen, requests, statuses, what it hit, which findings.

@@ -230,6 +230,20 @@ impl<'a> Record<'a> {
     }
 }
 
+/// The nine HttpProxy columns Test-ProxyLogon selects, in its order: the first fields of every
+/// HttpProxy finding, and the columns of its CSV files.
+pub const TPL_COLUMNS: [(&str, Col); 9] = [
+    ("DateTime", Col::DateTime),
+    ("RequestId", Col::RequestId),
+    ("ClientIPAddress", Col::ClientIpAddress),
+    ("UrlHost", Col::UrlHost),
+    ("UrlStem", Col::UrlStem),
+    ("RoutingHint", Col::RoutingHint),
+    ("UserAgent", Col::UserAgent),
+    ("AnchorMailbox", Col::AnchorMailbox),
+    ("HttpStatus", Col::HttpStatus),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,10 +10,10 @@
 
 use super::TimelineEvent;
 use super::pivot::{Pivots, Req, names_the_attacker};
-use crate::detect::{At, Record};
 use crate::model::names::Shown;
 use crate::model::rollup::ByKey;
 use crate::model::{Earliest, FileProblem, Finding, Timestamp};
+use crate::sources::record::{At, Record};
 use crate::sources::{SourceFile, SourceKind, ecp, httpproxy, lines, open_read_only, w3c};
 use rayon::prelude::*;
 use std::collections::HashSet;
