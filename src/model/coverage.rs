@@ -147,3 +147,106 @@ pub struct CheckStatus {
 fn is_zero(n: &usize) -> bool {
     *n == 0
 }
+
+/// What a check saw, gathered by whoever ran it; [`CheckStatus::judged`] turns it into a state.
+#[derive(Clone, Debug, Default)]
+pub struct Seen {
+    /// Coverage labels (or folders) it read.
+    pub sources: Vec<String>,
+    /// Records (or files) it read.
+    pub records: u64,
+    pub first: Option<Timestamp>,
+    pub last: Option<Timestamp>,
+    /// Files or folders it should have read and could not.
+    pub file_problems: usize,
+    /// Whether there was nothing at all for it to read.
+    pub no_data: bool,
+    /// Each way what it saw falls short of the job, in words a responder can act on.
+    pub gaps: Vec<String>,
+}
+
+/// The one place a check's status is made: every check, log or file, gets its state here.
+/// Findings are counted afterwards, once, over the final findings ([`CheckStatus::count`]).
+impl CheckStatus {
+    fn blank(check: &'static str, title: &'static str, required: bool) -> CheckStatus {
+        CheckStatus {
+            check,
+            title,
+            required,
+            state: CheckState::NoData,
+            reason: None,
+            sources: Vec::new(),
+            records: 0,
+            first: None,
+            last: None,
+            findings: 0,
+            file_problems: 0,
+        }
+    }
+
+    /// Left out with `--checks`.
+    pub fn not_selected(check: &'static str, title: &'static str, required: bool) -> CheckStatus {
+        CheckStatus {
+            state: CheckState::NotSelected,
+            reason: Some("not selected with --checks".into()),
+            ..Self::blank(check, title, required)
+        }
+    }
+
+    /// Not applicable to this input, for `reason`.
+    pub fn skipped(
+        check: &'static str,
+        title: &'static str,
+        required: bool,
+        reason: &str,
+    ) -> CheckStatus {
+        CheckStatus {
+            state: CheckState::Skipped,
+            reason: Some(reason.to_string()),
+            ..Self::blank(check, title, required)
+        }
+    }
+
+    /// Ran over `seen`: `no-data` when there was nothing to read, `partial` when it names a
+    /// gap, else `ran`.
+    pub fn judged(
+        check: &'static str,
+        title: &'static str,
+        required: bool,
+        seen: Seen,
+    ) -> CheckStatus {
+        let state = if seen.no_data {
+            CheckState::NoData
+        } else if seen.gaps.is_empty() {
+            CheckState::Ran
+        } else {
+            CheckState::Partial
+        };
+        CheckStatus {
+            state,
+            reason: (!seen.gaps.is_empty()).then(|| seen.gaps.join("; ")),
+            sources: seen.sources,
+            records: seen.records,
+            first: seen.first,
+            last: seen.last,
+            file_problems: seen.file_problems,
+            ..Self::blank(check, title, required)
+        }
+    }
+
+    /// Sets each check's finding count: its findings plus its rolled-up hits.
+    pub fn count(
+        checks: &mut [CheckStatus],
+        findings: &[super::Finding],
+        rolled_up: &[super::rollup::RollUp],
+    ) {
+        for c in checks {
+            c.findings = findings.iter().filter(|f| f.check == c.check).count()
+                + rolled_up
+                    .iter()
+                    .filter(|r| r.check == c.check)
+                    .map(|r| r.lines.len())
+                    .sum::<usize>();
+        }
+    }
+}

@@ -11,7 +11,7 @@ mod time;
 mod verdict;
 
 pub use build::{Build, BuildAssessment, ChainAssessment, Patched};
-pub use coverage::{CheckState, CheckStatus, FileProblem, SourceCoverage, holder_of};
+pub use coverage::{CheckState, CheckStatus, FileProblem, Seen, SourceCoverage, holder_of};
 pub(crate) use coverage::{max_opt, min_opt};
 pub use earliest::Earliest;
 pub use finding::{

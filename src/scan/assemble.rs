@@ -6,8 +6,8 @@ use super::*;
 use crate::detect::webshells;
 use crate::detect::{self, LOG_CHECKS};
 use crate::model::names::Shown;
-use crate::model::rollup::{RollUp, RollUps};
-use crate::model::{self, CheckState, CheckStatus, Finding, SourceCoverage, Timestamp, Window};
+use crate::model::rollup::RollUps;
+use crate::model::{self, CheckStatus, Finding, SourceCoverage, Timestamp, Window};
 use crate::sources::discover::Plan;
 use std::collections::BTreeMap;
 
@@ -72,7 +72,7 @@ pub(super) fn assemble(
 
     // Dumps and archives.
     let files_status = match &root {
-        _ if !opts.selected(detect::suspicious_files::ID) => not_selected(
+        _ if !opts.selected(detect::suspicious_files::ID) => CheckStatus::not_selected(
             detect::suspicious_files::ID,
             detect::suspicious_files::TITLE,
             true,
@@ -85,63 +85,42 @@ pub(super) fn assemble(
                 .filter(|m| !m.eq_ignore_ascii_case("root"))
                 .cloned()
                 .collect();
-            let n = out.findings.len();
             findings.extend(out.findings);
             problems.extend(out.problems.clone());
-            CheckStatus {
-                check: detect::suspicious_files::ID,
-                title: detect::suspicious_files::TITLE,
-                required: true,
-                state: if missing.is_empty() && out.problems.is_empty() {
-                    CheckState::Ran
-                } else {
-                    CheckState::Partial
-                },
-                reason: (!missing.is_empty() || !out.problems.is_empty()).then(|| {
-                    let mut r = Vec::new();
-                    if !missing.is_empty() {
-                        r.push(format!(
-                            "not present under the root (not collected?): {}",
-                            missing.join(", ")
-                        ));
-                    }
-                    if !out.problems.is_empty() {
-                        r.push(format!(
-                            "{} path(s) could not be read or were links",
-                            out.problems.len()
-                        ));
-                    }
-                    r.join("; ")
-                }),
-                sources: {
-                    let mut v: Vec<String> =
-                        file_locations.iter().map(|(r, _)| r.clone()).collect();
-                    v.dedup();
-                    v
-                },
-                records: out.files_seen,
-                first: None,
-                last: None,
-                findings: n,
-                file_problems: out.problems.len(),
+            let mut gaps = Vec::new();
+            if !missing.is_empty() {
+                gaps.push(format!(
+                    "not present under the root (not collected?): {}",
+                    missing.join(", ")
+                ));
             }
+            if !out.problems.is_empty() {
+                gaps.push(format!(
+                    "{} path(s) could not be read or were links",
+                    out.problems.len()
+                ));
+            }
+            let mut sources: Vec<String> = file_locations.iter().map(|(r, _)| r.clone()).collect();
+            sources.dedup();
+            CheckStatus::judged(
+                detect::suspicious_files::ID,
+                detect::suspicious_files::TITLE,
+                true,
+                model::Seen {
+                    sources,
+                    records: out.files_seen,
+                    file_problems: out.problems.len(),
+                    gaps,
+                    ..Default::default()
+                },
+            )
         }
-        None => CheckStatus {
-            check: detect::suspicious_files::ID,
-            title: detect::suspicious_files::TITLE,
-            required: true,
-            state: CheckState::Skipped,
-            reason: Some(
-                "loose log files were given (--logs), not a system drive: no folders to search"
-                    .into(),
-            ),
-            sources: vec![],
-            records: 0,
-            first: None,
-            last: None,
-            findings: 0,
-            file_problems: 0,
-        },
+        None => CheckStatus::skipped(
+            detect::suspicious_files::ID,
+            detect::suspicious_files::TITLE,
+            true,
+            "loose log files were given (--logs), not a system drive: no folders to search",
+        ),
     };
 
     // Webshells and artefacts.
@@ -155,7 +134,7 @@ pub(super) fn assemble(
         coverage.retain(|g| !g.label.starts_with("Files/"));
     }
     for c in web_checks.iter_mut().filter(|c| !opts.selected(c.check)) {
-        *c = not_selected(c.check, c.title, c.required);
+        *c = CheckStatus::not_selected(c.check, c.title, c.required);
     }
     rolled.take(&mut findings);
     let (kept, mut rolled_up) = rolled.finish();
@@ -167,12 +146,13 @@ pub(super) fn assemble(
     let mut checks: Vec<CheckStatus> = LOG_CHECKS
         .iter()
         .map(|c| match opts.selected(c.info().id) {
-            true => check_status(c.info(), &coverage, &findings, &rolled_up, opts.window),
-            false => not_selected(c.info().id, c.info().title, c.info().required),
+            true => check_status(c.info(), &coverage, opts.window),
+            false => CheckStatus::not_selected(c.info().id, c.info().title, c.info().required),
         })
         .collect();
     checks.push(files_status);
     checks.extend(web_checks);
+    CheckStatus::count(&mut checks, &findings, &rolled_up);
     let verdict = model::decide(&findings, &checks);
 
     let (host, host_source) = match &opts.host {
@@ -248,30 +228,12 @@ pub(super) fn sort_findings(findings: &mut [Finding]) {
     });
 }
 
-fn not_selected(check: &'static str, title: &'static str, required: bool) -> CheckStatus {
-    CheckStatus {
-        check,
-        title,
-        required,
-        state: CheckState::NotSelected,
-        reason: Some("not selected with --checks".into()),
-        sources: vec![],
-        records: 0,
-        first: None,
-        last: None,
-        findings: 0,
-        file_problems: 0,
-    }
-}
-
 /// How far the logs behind a check reach, and whether that covers the window.
 const WINDOW_SLACK_MS: i64 = 24 * 3600 * 1000;
 
 fn check_status(
     info: &'static detect::CheckInfo,
     coverage: &[SourceCoverage],
-    findings: &[Finding],
-    rolled_up: &[RollUp],
     window: Window,
 ) -> CheckStatus {
     let mut reasons = Vec::new();
@@ -318,9 +280,7 @@ fn check_status(
             malformed += g.malformed;
         }
     }
-    let state = if with_data == 0 {
-        CheckState::NoData
-    } else {
+    if with_data > 0 {
         match first {
             Some(f) if f.0 > window.since.0 + WINDOW_SLACK_MS => {
                 let days = (f.0 - window.since.0) / (24 * 3600 * 1000);
@@ -350,28 +310,19 @@ fn check_status(
         if malformed > 0 {
             reasons.push(format!("{malformed} record(s) could not be parsed"));
         }
-        if reasons.is_empty() {
-            CheckState::Ran
-        } else {
-            CheckState::Partial
-        }
-    };
-    CheckStatus {
-        check: info.id,
-        title: info.title,
-        required: info.required,
-        state,
-        reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
-        sources,
-        records,
-        first,
-        last,
-        findings: findings.iter().filter(|f| f.check == info.id).count()
-            + rolled_up
-                .iter()
-                .filter(|r| r.check == info.id)
-                .map(|r| r.lines.len())
-                .sum::<usize>(),
-        file_problems: problems,
     }
+    CheckStatus::judged(
+        info.id,
+        info.title,
+        info.required,
+        model::Seen {
+            sources,
+            records,
+            first,
+            last,
+            file_problems: problems,
+            no_data: with_data == 0,
+            gaps: reasons,
+        },
+    )
 }

@@ -12,8 +12,7 @@ pub mod ioc;
 pub mod yara;
 
 use crate::model::{
-    CheckState, CheckStatus, Class, Evidence, FileProblem, Finding, Severity, SourceCoverage,
-    Window,
+    CheckStatus, Class, Evidence, FileProblem, Finding, Severity, SourceCoverage, Window,
 };
 use crate::sources::files::meta;
 use crate::sources::webfiles::{self, WebFile, WebPlan};
@@ -721,37 +720,31 @@ impl Outcome {
         }
         let skipped = self.loose && self.files == 0 && self.unreadable == 0;
         let status = |id: &'static str, title: &'static str, extra: Option<String>| {
-            let mut r = reasons.clone();
-            r.extend(extra);
-            CheckStatus {
-                check: id,
-                title,
-                // YARA and indicators are MSERT's half of the job: required. The drop-zone
-                // heuristics are advisory: their gaps never make a server inconclusive.
-                required: id != HEUR_ID,
-                state: if skipped {
-                    CheckState::Skipped
-                } else if r.is_empty() {
-                    CheckState::Ran
-                } else {
-                    CheckState::Partial
-                },
-                reason: if skipped {
-                    Some("only log files were given: no other files to scan".into())
-                } else {
-                    (!r.is_empty()).then(|| r.join("; "))
-                },
-                sources: sources.clone(),
-                records: self.files,
-                first: None,
-                last: None,
-                findings: mine.iter().filter(|f| f.check == id).count(),
-                file_problems: if skipped {
-                    0
-                } else {
-                    listing.max(self.unreadable)
-                },
+            // YARA and indicators are MSERT's half of the job: required. The drop-zone
+            // heuristics are advisory: their gaps never make a server inconclusive.
+            let required = id != HEUR_ID;
+            if skipped {
+                return CheckStatus::skipped(
+                    id,
+                    title,
+                    required,
+                    "only log files were given: no other files to scan",
+                );
             }
+            let mut gaps = reasons.clone();
+            gaps.extend(extra);
+            CheckStatus::judged(
+                id,
+                title,
+                required,
+                crate::model::Seen {
+                    sources: sources.clone(),
+                    records: self.files,
+                    file_problems: listing.max(self.unreadable),
+                    gaps,
+                    ..Default::default()
+                },
+            )
         };
         let checks = vec![
             status(

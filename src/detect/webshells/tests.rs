@@ -293,7 +293,7 @@ fn size_cap_and_unreadable_file() {
     }
     assert_eq!(
         checks[0].state,
-        CheckState::Partial,
+        crate::model::CheckState::Partial,
         "locations are missing"
     );
     let page = findings.iter().find(|f| f.rule == "page-in-aspnet-client");
