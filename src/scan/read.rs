@@ -6,9 +6,10 @@ use crate::detect::{At, Check, Ctx, FileFold, LOG_CHECKS, Record};
 use crate::model::names::Shown;
 use crate::model::rollup::RollUps;
 use crate::model::{FileProblem, Finding, SourceCoverage, Timestamp};
-use crate::sources::address::{Addr, AddressColumn};
+use crate::sources::address::Addr;
 use crate::sources::discover;
-use crate::sources::{SourceFile, SourceKind, ecp, evtx, httpproxy, lines, open_read_only, w3c};
+use crate::sources::reader::{Line, Parsed, TextReader};
+use crate::sources::{SourceFile, SourceKind, evtx, httpproxy, lines, open_read_only, w3c};
 use std::collections::HashMap;
 
 use super::ScanOptions;
@@ -177,12 +178,6 @@ pub(super) fn scan_file(planned: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> Fi
     o
 }
 
-/// Where HttpProxy and IIS lines keep the client address until a header says otherwise.
-static DEFAULT_HP_ADDRESS: std::sync::LazyLock<AddressColumn> =
-    std::sync::LazyLock::new(|| httpproxy::Header::default_2016().address_column());
-static DEFAULT_IIS_ADDRESS: std::sync::LazyLock<AddressColumn> =
-    std::sync::LazyLock::new(|| w3c::Fields::default_iis().address_column());
-
 /// Findings a file may gather before its scanner hits and attempts are rolled up.
 const ROLL_UP_EVERY: usize = 256;
 
@@ -205,9 +200,7 @@ fn scan_text_file(
         }
     };
     let checks = readers.checks_for(f.kind);
-    let mut header: Option<httpproxy::Header> = None;
-    let mut iis_fields: Option<w3c::Fields> = None;
-    let site = w3c::site_of(&f.label, &f.path);
+    let mut reader = TextReader::new(f);
     let mut headers_seen = 0u64;
     let mut first_data_done = false;
     let mut malformed_samples = Vec::new();
@@ -221,11 +214,7 @@ fn scan_text_file(
     // Lines whose client address is an indicator are handed on by their address column; the
     // column follows the file's header (set below when one is read).
     let addresses = readers.addresses.get(&f.kind);
-    let addr_col = std::cell::Cell::new(match f.kind {
-        SourceKind::HttpProxy => *DEFAULT_HP_ADDRESS,
-        SourceKind::IisW3c => *DEFAULT_IIS_ADDRESS,
-        _ => AddressColumn::Absent,
-    });
+    let addr_col = std::cell::Cell::new(reader.address_column());
     let by_address = |t: &[u8]| {
         addresses.is_some_and(|a| match addr_col.get().address(t) {
             Addr::Value(v) => a.holds(v),
@@ -258,31 +247,35 @@ fn scan_text_file(
             raw: text,
             protocol: f.protocol.as_deref(),
         };
-        let first = !first_data_done && !text.is_empty() && text[0] != b'#';
-        match f.kind {
-            SourceKind::HttpProxy => {
-                if httpproxy::Header::is_header_line(text) {
-                    if let Some(h) = httpproxy::Header::parse(text) {
-                        addr_col.set(h.address_column());
-                        header = Some(h);
-                        if text.first() != Some(&b'#') {
-                            headers_seen += 1; // `#Fields:` lines are already counted as directives
-                        }
-                    }
-                    return;
+        let text = match reader.line(text) {
+            Line::Header { plain } => {
+                addr_col.set(reader.address_column());
+                if plain {
+                    headers_seen += 1; // `#Fields:` lines are already counted as directives
                 }
-                if text.first() == Some(&b'#') || text.is_empty() {
-                    return;
+                return;
+            }
+            Line::Skip => return,
+            Line::Data(d) => d,
+        };
+        let first = !first_data_done;
+        first_data_done = true;
+        if f.kind == SourceKind::EcpActivity {
+            return; // coverage only, for now
+        }
+        if f.kind == SourceKind::IisW3c && first && !pre.is_match(text) && !by_address(text) {
+            return; // handed on only as the first data line
+        }
+        let parsed = reader.parse(text);
+        match &parsed {
+            Parsed::Malformed(why) => {
+                malformed += 1;
+                if malformed_samples.len() < 3 {
+                    malformed_samples.push(format!("line {}: {why}", line.number));
                 }
-                first_data_done = true;
-                let h = header.get_or_insert_with(httpproxy::Header::default_2016);
-                let Some(rec) = httpproxy::Record::parse(h, text) else {
-                    malformed += 1;
-                    if malformed_samples.len() < 3 {
-                        malformed_samples.push(format!("line {}: not a CSV record", line.number));
-                    }
-                    return;
-                };
+                return;
+            }
+            Parsed::HttpProxy(rec) => {
                 if first {
                     let host = rec.get(httpproxy::Col::ServerHostName);
                     if !host.trim().is_empty() {
@@ -295,86 +288,39 @@ fn scan_text_file(
                     if !p.trim().is_empty() {
                         proto_label = Some(p.trim().to_string());
                     }
-                }
-                if first && !pre.is_match(text) && !by_address(text) {
-                    return; // parsed only for host, build and protocol
+                    if !pre.is_match(text) && !by_address(text) {
+                        return; // parsed only for host, build and protocol
+                    }
                 }
                 if rec.fit == httpproxy::Fit::Short && line.cut {
                     malformed += 1;
                 }
-                for c in checks {
-                    c.inspect(&Record::HttpProxy(&rec), &at, ctx, &mut findings);
+            }
+            Parsed::Ecp(rec) => {
+                if first && !rec.server.trim().is_empty() {
+                    hosts.push((rec.server.trim().to_string(), "ECP ServerName"));
+                }
+                if let Some(b) = rec.get("S:BLD").filter(|_| first) {
+                    builds.push(b.to_string());
                 }
             }
-            SourceKind::EcpServer => {
-                if text.first() == Some(&b'#') || text.is_empty() {
-                    return;
-                }
-                first_data_done = true;
-                match ecp::parse_line(text) {
-                    Some(rec) => {
-                        if first && !rec.server.trim().is_empty() {
-                            hosts.push((rec.server.trim().to_string(), "ECP ServerName"));
-                        }
-                        if let Some(b) = rec.get("S:BLD").filter(|_| first) {
-                            builds.push(b.to_string());
-                        }
-                        for c in checks {
-                            c.inspect(&Record::Ecp(&rec), &at, ctx, &mut findings);
-                        }
-                    }
-                    None => {
-                        malformed += 1;
-                        if malformed_samples.len() < 3 {
-                            malformed_samples
-                                .push(format!("line {}: fewer than four CSV fields", line.number));
-                        }
-                    }
-                }
-            }
-            SourceKind::OabGenerator | SourceKind::Text => {
-                if text.first() == Some(&b'#') {
-                    return;
-                }
-                first_data_done = true;
-                for c in checks {
-                    c.inspect(&Record::TextLine(text), &at, ctx, &mut findings);
-                }
-            }
-            SourceKind::IisW3c => {
-                let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
-                if text.first() == Some(&b'#') {
-                    if let Some(fl) = w3c::Fields::parse(text) {
-                        addr_col.set(fl.address_column());
-                        iis_fields = Some(fl); // `#Fields` may change mid-file: re-bind
-                    }
-                    return;
-                }
-                if text.iter().all(u8::is_ascii_whitespace) {
-                    return;
-                }
-                first_data_done = true;
-                if first && !pre.is_match(text) && !by_address(text) {
-                    return; // handed on only as the first data line
-                }
-                let fl = iis_fields.get_or_insert_with(w3c::Fields::default_iis);
-                let rec = w3c::W3cRecord::parse(fl, text, &site);
+            Parsed::Iis(rec) => {
                 if rec.fit == w3c::Fit::Malformed {
                     malformed += 1;
                     if malformed_samples.len() < 3 {
                         malformed_samples.push(format!(
                             "line {}: does not fit its #Fields ({} fields)",
                             line.number,
-                            fl.len()
+                            reader.iis_fields().len()
                         ));
                     }
                 }
-                for c in checks {
-                    c.inspect(&Record::Iis(&rec), &at, ctx, &mut findings);
-                }
             }
-            _ => {
-                first_data_done = true; // ECP activity: coverage only, for now
+            Parsed::Text(_) => {}
+        }
+        if let Some(rec) = parsed.record() {
+            for c in checks {
+                c.inspect(&rec, &at, ctx, &mut findings);
             }
         }
     });

@@ -11,6 +11,7 @@ pub mod httpproxy;
 pub mod lines;
 pub mod oab;
 pub mod paths;
+pub mod reader;
 pub mod record;
 pub mod w3c;
 pub mod webfiles;

@@ -13,8 +13,9 @@ use super::pivot::{Pivots, Req, names_the_attacker};
 use crate::model::names::Shown;
 use crate::model::rollup::ByKey;
 use crate::model::{Earliest, FileProblem, Finding, Timestamp};
+use crate::sources::reader::{self, Line, Parsed, TextReader};
 use crate::sources::record::{At, Record};
-use crate::sources::{SourceFile, SourceKind, ecp, httpproxy, lines, open_read_only, w3c};
+use crate::sources::{SourceFile, SourceKind, httpproxy, lines, open_read_only, w3c};
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::sync::{Mutex, PoisonError};
@@ -52,16 +53,9 @@ pub trait Restore: Sync {
     fn findings(&self, f: &SourceFile, rec: &Record<'_>, at: &At<'_>) -> Vec<Finding>;
 }
 
-/// The kinds the sweep reads.
+/// The kinds the sweep reads: the text logs a request or an attacker's value shows up in.
 pub fn reads(kind: SourceKind) -> bool {
-    matches!(
-        kind,
-        SourceKind::HttpProxy
-            | SourceKind::IisW3c
-            | SourceKind::EcpServer
-            | SourceKind::EcpActivity
-            | SourceKind::OabGenerator
-    )
+    reader::reads(kind) && kind != SourceKind::Text
 }
 
 /// What the sweep found.
@@ -206,24 +200,12 @@ fn sweep_file(
             return out;
         }
     };
-    let mut hp_header: Option<httpproxy::Header> = None;
-    let mut iis_fields: Option<w3c::Fields> = None;
-    let site = w3c::site_of(&f.label, &f.path);
+    let mut reader = TextReader::new(f);
     let res = lines::scan(file, pre, |line| {
-        let text = line.text;
-        if f.kind == SourceKind::HttpProxy && httpproxy::Header::is_header_line(text) {
-            hp_header = httpproxy::Header::parse(text);
-            return;
-        }
-        if f.kind == SourceKind::IisW3c && w3c::Fields::is_fields_line(text) {
-            if let Some(fl) = w3c::Fields::parse(text) {
-                iis_fields = Some(fl);
-            }
-            return;
-        }
-        if text.is_empty() || text[0] == b'#' {
-            return;
-        }
+        let text = match reader.line(line.text) {
+            Line::Data(d) => d,
+            Line::Header { .. } | Line::Skip => return,
+        };
         let rolled = restore.filter(|r| r.rolled(&path, line.number));
         let is_finding = skip.contains(&(path.as_str(), line.number));
         if is_finding && rolled.is_none() {
@@ -248,53 +230,34 @@ fn sweep_file(
                 _ => Vec::new(),
             }
         };
-        let (req, found) = match f.kind {
-            SourceKind::HttpProxy => {
-                let h = hp_header.get_or_insert_with(httpproxy::Header::default_2016);
-                match httpproxy::Record::parse(h, text) {
-                    Some(r) => {
-                        let req = hp_req(&r);
-                        let found = again(&Record::HttpProxy(&r), &req);
-                        (req, found)
-                    }
-                    None => return,
-                }
-            }
-            SourceKind::IisW3c => {
-                let fl = iis_fields.get_or_insert_with(w3c::Fields::default_iis);
-                let rec = w3c::W3cRecord::parse(fl, text, &site);
-                if rec.stem().is_empty() {
+        let parsed = reader.parse(text);
+        let Some(rec) = parsed.record() else {
+            return;
+        };
+        let req = match &parsed {
+            Parsed::HttpProxy(r) => hp_req(r),
+            Parsed::Iis(r) => {
+                if r.stem().is_empty() {
                     return; // too cut to be a request
                 }
-                let req = iis_req(&rec);
-                let found = again(&Record::Iis(&rec), &req);
-                (req, found)
+                iis_req(r)
             }
-            SourceKind::EcpServer => match ecp::parse_line(text) {
-                Some(r) => {
-                    let req = Req {
-                        time: r.time,
-                        url: r.get("S:URL").map(str::to_string),
-                        request_id: r
-                            .get("S:REQID")
-                            .filter(|v| !v.is_empty())
-                            .map(str::to_string),
-                        ..Default::default()
-                    };
-                    let found = again(&Record::Ecp(&r), &req);
-                    (req, found)
-                }
-                None => return,
+            Parsed::Ecp(r) => Req {
+                time: r.time,
+                url: r.get("S:URL").map(str::to_string),
+                request_id: r
+                    .get("S:REQID")
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string),
+                ..Default::default()
             },
-            _ => {
-                let req = Req {
-                    time: Timestamp::parse_leading(text),
-                    ..Default::default()
-                };
-                let found = again(&Record::TextLine(text), &req);
-                (req, found)
-            }
+            Parsed::Text(t) => Req {
+                time: Timestamp::parse_leading(t),
+                ..Default::default()
+            },
+            Parsed::Malformed(_) => return,
         };
+        let found = again(&rec, &req);
         if reasons.is_empty() {
             return;
         }
