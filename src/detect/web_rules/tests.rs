@@ -2,9 +2,14 @@
 //! must stay quiet, and a malformed line, each run the way the scan runs it (prefilter, parse,
 //! rule table).
 
+use super::hunt::{Probes, is_probe};
+use super::matcher::Matcher;
+use super::table::RuleSet;
 use super::*;
+use crate::model::{Class, Severity};
 use crate::sources::address::Addr;
 use crate::sources::httpproxy::Header;
+use crate::sources::httpproxy::Record as Hp;
 use crate::sources::lines;
 use crate::sources::w3c::Fields;
 
@@ -167,7 +172,7 @@ fn quiet(out: &[Finding], rule: &str) {
 fn the_embedded_table_compiles_and_every_rule_is_tested() {
     let set = &*RULES;
     assert!(set.rules.len() >= 25);
-    let me = include_str!("web_rules_tests.rs");
+    let me = include_str!("tests.rs");
     for r in &set.rules {
         assert!(
             me.contains(&format!("\"{}\"", r.id)),
