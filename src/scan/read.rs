@@ -1,5 +1,8 @@
 //! Reading one file: the per-kind prefilters, the line scan with its address gate, and the
-//! checks run on every record that passes.
+//! checks run on every record that passes. Text lines are cut into records by
+//! [`crate::sources::reader::TextReader`], the same reader the pivot sweep uses; this module adds
+//! what only the scan needs (host, build and protocol from the first data line, malformed-line
+//! counts, the checks' folds and the roll-up).
 
 use crate::detect::indicators::{AddressSet, INDICATORS};
 use crate::detect::{At, Check, Ctx, FileFold, LOG_CHECKS, Record};

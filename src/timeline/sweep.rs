@@ -1,6 +1,7 @@
 //! The pivot sweep: one extra pass over the text logs (HttpProxy, IIS, ECP, OAB generator) with a
 //! prefilter built from the pivot values, keeping every line whose parsed fields (not merely its
-//! text) carry one of them. Runs only when findings gave pivots.
+//! text) carry one of them. Runs only when findings gave pivots. Lines are parsed by
+//! [`crate::sources::reader::TextReader`], the reader the log checks use.
 //!
 //! A line that names the attacker (by address, request id or path) and whose hit was rolled up
 //! (mass attempts past the cap, see [`crate::model::rollup`]) is handed to [`Restore`]: the checks
