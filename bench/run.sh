@@ -25,22 +25,26 @@ EXHUNT=target/release/exhunt
 LITS=$(mktemp)
 target/release/examples/prefilter_literals >"$LITS"
 
-# run NAME REPS CMD... -> prints "NAME median_seconds max_rss_kb"
+# run NAME REPS CMD... -> prints "NAME median_seconds max_rss_kb median_cpu_seconds" (CPU:
+# user + system, of the run with the median wall time; less sensitive than wall time to other
+# work on a shared machine)
 run() {
   local name=$1 reps=$2; shift 2
   local times=() rss=0
   for _ in $(seq "$reps"); do
     local out
     out=$( { /usr/bin/time -v "$@" >/dev/null; } 2>&1 >/dev/null | tail -n 30 || true)
-    local wall kb
+    local wall kb cpu
     wall=$(echo "$out" | awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}')
     kb=$(echo "$out" | awk -F': ' '/Maximum resident set size/ {print $2}')
-    times+=("$wall")
+    cpu=$(echo "$out" | awk -F': ' '/(User|System) time \(seconds\)/ {s+=$2} END {print s}')
+    times+=("$wall $cpu")
     [ "${kb:-0}" -gt "$rss" ] && rss=$kb
   done
   local med
-  med=$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  echo "$name $med $rss"
+  med=$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1; c[NR]=$2} END {m=int((NR+1)/2); print a[m], c[m]}')
+  set -- $med
+  echo "$name $1 $rss $2"
 }
 
 # bench MIX: one tree, every command
@@ -80,9 +84,9 @@ bench() {
   } | tee "$RESULTS"
 
   echo
-  printf '%-22s %10s %10s %12s\n' command seconds MB/s peak_RSS_MB
-  while read -r name secs kb; do
-    printf '%-22s %10.2f %10.0f %12.1f\n' "$name" "$secs" "$(echo "$BYTES / 1048576 / $secs" | bc -l)" "$(echo "$kb / 1024" | bc -l)"
+  printf '%-22s %10s %10s %12s %10s\n' command seconds MB/s peak_RSS_MB cpu_s
+  while read -r name secs kb cpu; do
+    printf '%-22s %10.2f %10.0f %12.1f %10.2f\n' "$name" "$secs" "$(echo "$BYTES / 1048576 / $secs" | bc -l)" "$(echo "$kb / 1024" | bc -l)" "$cpu"
   done < "$RESULTS"
   t() { awk -v n="$1" '$1==n {print $2}' "$RESULTS"; }
   echo
