@@ -46,9 +46,13 @@
 //! | `--probe-share` | 0.05 | 0.083 | load-balancer `/<vdir>/healthcheck.htm`; Managed Availability probes (`HealthMailbox<guid>`, `AMProbe/Local/ClientAccess`) through the front end from the server's own address, or straight to :444 from `127.0.0.1`, `::1` or the server's address |
 //! | `--noise-share` | 0.004 | 0.021 | internet background (`/robots.txt`, `/.env`, `/wp-login.php`, …) |
 //!
-//! A share is met on the whole tree to within a few dozen lines (classes are drawn by share and
-//! redrawn while ahead); the summary on stderr prints each class's share. A back-end share below
-//! what the front end's own requests make is met by routing some of them to EX02 instead.
+//! Classes are drawn by share and redrawn while ahead, so on the whole tree each share is met to
+//! within a few dozen lines; the summary on stderr prints each class's share and its target. A
+//! back-end share below what this front end's own requests make is met by routing some of them
+//! to EX02 instead; above it, by lines that EX02's front end proxies here, which count as other
+//! user traffic: a back-end share far above the front end's own (about 0.2 in the dense mix)
+//! leaves other user traffic over its share and some other class under its own (e.g. dense with
+//! `--backend-share 0.4 --probe-share 0.3`: probes 28 %).
 //! `--serverinfo-share` and `--plant` work as with the sparse mix (planted lines and
 //! `ground-truth.json` are independent of the mix).
 //!
