@@ -2,7 +2,9 @@
 //!
 //! ```text
 //! cargo run --release --example gen_tree -- --out DIR --size 2G [--seed 42] [--plant]
-//!     [--serverinfo-share 0.002] [--days N] [--rotate-mb 50]
+//!     [--serverinfo-share 0.002] [--days N] [--rotate-mb 50] [--mix sparse|dense]
+//!     [--owa-static-share F] [--ecp-admin-share F] [--autodiscover-json-share F]
+//!     [--activesync-share F] [--backend-share F] [--probe-share F] [--noise-share F]
 //! ```
 //!
 //! Writes, under DIR (a copy of a server's system drive):
@@ -12,7 +14,8 @@
 //! * `.../Logging/OABGeneratorLog/OABGenerator<yyyyMMdd>-<n>.LOG` (invented layout; the real one is unpublished)
 //! * with `--plant`: one ProxyLogon intrusion (2021-02-11 .. 2021-03-04) and `DIR/ground-truth.json`.
 //!
-//! Bytes: ~60 % HttpProxy, ~35 % IIS, ~5 % ECP server + OAB generator logs. The time span ends
+//! Bytes (`--mix sparse`, the default): ~60 % HttpProxy, ~35 % IIS, ~5 % ECP server + OAB
+//! generator logs. The time span ends
 //! 2021-03-10T12:00Z and starts `--days` before (default: size / 100 MB, 4..30 days; 30 with
 //! `--plant` so the intrusion is covered). Timestamps are driven by a "byte clock" with a diurnal and
 //! weekly load curve, so the size is hit exactly and times only increase.
@@ -21,6 +24,37 @@
 //! days, a planted tree is the unplanted tree plus the planted lines (and `#Date:` of a file that a
 //! planted line opened). Std-only; own PRNG (xoshiro256**), no floating-point library calls, so the
 //! output is byte-identical for a seed on every platform.
+//!
+//! Traffic mix. `--mix sparse` (the default) with no share flag is the original generator,
+//! byte for byte: IIS filler topped up to 35 : 60 of HttpProxy, a tenth of it internet noise,
+//! 3 % of IIS lines OWA static resources. `--mix dense` is a busy front end, as in issue 14: nearly
+//! every IIS line is `/owa/`, `/ecp/`, `/EWS/`, `/mapi/`, `/Microsoft-Server-ActiveSync/` or
+//! `/autodiscover/` traffic, a fifth are OWA static resources; HttpProxy : IIS is about 59 : 41 and
+//! the ECP server + OAB generator logs 1 % of the bytes. The share flags override the preset (with
+//! `--mix sparse`, a share flag switches to the share-driven generator with the sparse tree's
+//! measured shares as defaults); each is a fraction of all IIS lines (W3SVC1 + W3SVC2), and
+//! "other user traffic" (the HttpProxy protocols of `Mix::proto_w`, OWA logon pages) takes what
+//! they leave:
+//!
+//! | flag | dense | sparse (measured: 2 GiB, seed 42, lines classified by their text) | lines |
+//! | --- | ---: | ---: | --- |
+//! | `--owa-static-share` | 0.20 | 0.029 | front-end GETs of `/owa/auth/15.1.2106/themes/resources/…` and `/owa/prem/15.1.2106/{scripts,resources}/…` (200 or 304), 1-6 per browser; no HttpProxy row |
+//! | `--ecp-admin-share` | 0.05 | 0.006 | administrators in the admin center: `DDIService.svc/GetList|GetObject|SetObject?schema=…&msExchEcpCanary=…`, `Mailboxes.svc/GetList`, `.slab` pages, `/ecp/15.1.2106/{scripts,themes}/…` static files |
+//! | `--autodiscover-json-share` | 0.06 | 0.013 | anonymous `GET /autodiscover/autodiscover.json?Email=<addr>&Protocol=ActiveSync&RedirectCount=1` (or `…json/v1.0/<addr>?Protocol=…`) from Outlook for iOS / Android and Outlook 2016 |
+//! | `--activesync-share` | 0.14 | 0.126 | `/Microsoft-Server-ActiveSync/default.eas?Cmd=…&User=…&DeviceId=…&DeviceType=…` |
+//! | `--backend-share` | 0.22 | 0.288 | lines of the back-end site W3SVC2 on :444 (requests this front end or EX02's proxies here, local probes) |
+//! | `--probe-share` | 0.05 | 0.083 | load-balancer `/<vdir>/healthcheck.htm`; Managed Availability probes (`HealthMailbox<guid>`, `AMProbe/Local/ClientAccess`) through the front end from the server's own address, or straight to :444 from `127.0.0.1`, `::1` or the server's address |
+//! | `--noise-share` | 0.004 | 0.021 | internet background (`/robots.txt`, `/.env`, `/wp-login.php`, …) |
+//!
+//! Classes are drawn by share and redrawn while ahead, so on the whole tree each share is met to
+//! within a few dozen lines; the summary on stderr prints each class's share and its target. A
+//! back-end share below what this front end's own requests make is met by routing some of them
+//! to EX02 instead; above it, by lines that EX02's front end proxies here, which count as other
+//! user traffic: a back-end share far above the front end's own (about 0.2 in the dense mix)
+//! leaves other user traffic over its share and some other class under its own (e.g. dense with
+//! `--backend-share 0.4 --probe-share 0.3`: probes 28 %).
+//! `--serverinfo-share` and `--plant` work as with the sparse mix (planted lines and
+//! `ground-truth.json` are independent of the mix).
 //!
 //! Webshell strings used by the plant are assembled at run time from fragments so that this source
 //! file itself does not trip antivirus scanners.
@@ -167,6 +201,17 @@ impl Rng {
     fn wpick(&mut self, w: &[u32]) -> usize {
         let tot: u32 = w.iter().sum();
         let mut x = self.below(tot as u64) as u32;
+        for (i, &wi) in w.iter().enumerate() {
+            if x < wi {
+                return i;
+            }
+            x -= wi;
+        }
+        w.len() - 1
+    }
+    fn wpick_f(&mut self, w: &[f64]) -> usize {
+        let tot: f64 = w.iter().sum();
+        let mut x = self.f64() * tot;
         for (i, &wi) in w.iter().enumerate() {
             if x < wi {
                 return i;
@@ -791,6 +836,8 @@ struct NamedUas {
     nmap: usize,
     zgrab: usize,
     chrome74: usize,
+    outlook_ios: usize,
+    outlook_android: usize,
 }
 
 const FIRST: &[&str] = &[
@@ -995,6 +1042,8 @@ impl World {
             ),
             zgrab: ua_scanner[3],
             chrome74: ua_scanner[2],
+            outlook_ios: add("Outlook-iOS/723.4027091.prod.iphone (4.2102.0)"),
+            outlook_android: add("Outlook-Android/2.0"),
         };
         let dbs: Vec<[u8; 16]> = (0..6).map(|_| rng.guid()).collect();
         let db_srv = vec![0, 1, 1, 0, 1, 1]; // DB01 and DB04 active on ex01
@@ -1145,6 +1194,8 @@ struct Req {
     sub: u16,
     win32: u64,
     no_backend: bool,
+    /// Back-end line's client address when not the front end's (a local probe: `127.0.0.1`, `::1`).
+    be_cip: &'static str,
 }
 
 impl Req {
@@ -1186,6 +1237,7 @@ impl Req {
         self.sub = 0;
         self.win32 = 0;
         self.no_backend = false;
+        self.be_cip = "";
     }
     fn set_target(&mut self, idx: usize) {
         self.target_idx = idx;
@@ -1577,13 +1629,18 @@ fn iis_line(b: &mut Vec<u8>, r: &Req, w: &World, back: bool, fe: usize, rng: &mu
     b.push(b' ');
     if back {
         ps(b, "444 ");
-        if r.is_auth && rng.chance(0.5) {
+        // a local probe (`be_cip`) authenticates as itself, not through the front end
+        if !r.be_cip.is_empty() || (r.is_auth && rng.chance(0.5)) {
             piis(b, &r.iis_user);
         } else {
             ps(b, MACHINE[fe]);
         }
         b.push(b' ');
-        pip(b, SERVER_IP[fe]);
+        if r.be_cip.is_empty() {
+            pip(b, SERVER_IP[fe]);
+        } else {
+            ps(b, r.be_cip);
+        }
     } else {
         ps(b, "443 ");
         piis(b, &r.iis_user);
@@ -1660,6 +1717,138 @@ fn write_plant(roll: &mut Roller, p: &Plant, gts: &mut Vec<Gt>) -> io::Result<()
 }
 
 // ----------------------------------------------------------------------------------------------
+// traffic mix (`--mix` and the share flags)
+
+/// Classes of IIS lines the mix controls; shares are of all IIS lines (W3SVC1 + W3SVC2).
+const C_STATIC: usize = 0;
+const C_ECP_ADMIN: usize = 1;
+const C_AUTOD_JSON: usize = 2;
+const C_EAS: usize = 3;
+const C_PROBE: usize = 4;
+const C_NOISE: usize = 5;
+const C_OTHER: usize = 6;
+const N_CLASS: usize = 7;
+const CLASS_NAMES: [&str; N_CLASS] = [
+    "OWA static",
+    "ECP admin",
+    "autodiscover.json",
+    "ActiveSync",
+    "health probes",
+    "internet noise",
+    "other user traffic",
+];
+
+/// The share-driven generator's parameters. `--mix sparse` without a share flag does not use
+/// them: it is the original generator, byte for byte.
+#[derive(Clone, Debug)]
+struct Mix {
+    name: &'static str,
+    /// shares of IIS lines per class (`C_*`); `C_OTHER` is what the others leave
+    share: [f64; N_CLASS],
+    /// share of IIS lines written by the back-end site W3SVC2 (:444)
+    backend: f64,
+    /// bytes: main stream (HttpProxy + IIS), ECP server log, OAB generator log, in thousandths
+    split: [u64; 3],
+    /// HttpProxy protocol weights of the "other user traffic" class
+    proto_w: [u32; 11],
+}
+
+impl Mix {
+    fn preset(name: &str) -> Option<Mix> {
+        match name {
+            // what the original generator makes (2 GiB, seed 42, lines classified by their text)
+            "sparse" => Some(Mix {
+                name: "sparse",
+                share: [0.029, 0.006, 0.013, 0.126, 0.083, 0.021, 0.0],
+                backend: 0.288,
+                split: [950, 40, 10],
+                proto_w: PROTO_W,
+            }),
+            // a busy front end: nearly every IIS line is OWA / ECP / EWS / MAPI / ActiveSync /
+            // autodiscover, a fifth OWA static resources; HttpProxy : IIS about 59 : 41
+            "dense" => Some(Mix {
+                name: "dense",
+                share: [0.20, 0.05, 0.06, 0.14, 0.05, 0.004, 0.0],
+                backend: 0.22,
+                split: [990, 8, 2],
+                // Autodiscover (xml), Eas, Ecp, Ews, Mapi, Oab, Owa, OwaCalendar, PowerShell, RpcHttp, Rest
+                proto_w: [6, 4, 2, 24, 34, 1, 26, 1, 1, 2, 1],
+            }),
+            _ => None,
+        }
+    }
+    fn finish(&mut self) -> bool {
+        let used: f64 = self.share[..C_OTHER].iter().sum();
+        self.share[C_OTHER] = 1.0 - used;
+        self.share.iter().all(|&s| (0.0..=1.0).contains(&s)) && (0.0..1.0).contains(&self.backend)
+    }
+}
+
+/// OWA static resources (served by the front end; no HttpProxy row).
+const OWA_AUTH_RES: &[&str] = &[
+    "favicon.ico",
+    "owa_text_blue.png",
+    "sign_in_arrow.png",
+    "segoeui-regular.ttf",
+    "segoeui-semilight.ttf",
+    "segoeui-regular.woff",
+    "segoeui-semilight.woff",
+    "segoeui-semibold.woff",
+    "bg_img.png",
+    "warning.png",
+    "logon.css",
+    "owafont.css",
+    "lgnleft.gif",
+    "lgnright.gif",
+];
+const OWA_PREM_RES: &[&str] = &[
+    "scripts/boot.worldwide.0.mouse.js",
+    "scripts/boot.worldwide.1.mouse.js",
+    "scripts/boot.worldwide.2.mouse.js",
+    "scripts/boot.worldwide.3.mouse.js",
+    "scripts/microsoft.owa.worldwide.mouse.js",
+    "scripts/microsoft.owa.mail.mouse.js",
+    "scripts/microsoft.owa.calendar.mouse.js",
+    "scripts/globalize.culture.en-us.js",
+    "resources/styles/0/boot.worldwide.mouse.css",
+    "resources/styles/0/owa.worldwide.mouse.css",
+    "resources/images/0/sprite1.mouse.png",
+    "resources/images/0/sprite1.mouse.css",
+    "resources/themes/base/0/owafont.css",
+    "resources/fonts/owa-icons.woff",
+];
+const ECP_STATIC: &[&str] = &[
+    "scripts/microsoftajax.js",
+    "scripts/common.js",
+    "scripts/ecpajax.js",
+    "scripts/dataviews.js",
+    "themes/default/clear.gif",
+    "themes/default/ecp.css",
+    "themes/default/ecpsprite1.png",
+    "themes/default/loading.gif",
+];
+const ECP_SLABS: &[&str] = &[
+    "/ecp/UsersGroups/Mailboxes.slab",
+    "/ecp/UsersGroups/DistributionGroups.slab",
+    "/ecp/Servers/Servers.slab",
+    "/ecp/Servers/VirtualDirectories.slab",
+    "/ecp/MailFlow/AcceptedDomains.slab",
+    "/ecp/Reporting/AdminAuditLog.slab",
+];
+const ECP_SCHEMAS: &[&str] = &[
+    "Mailboxes",
+    "MailboxService",
+    "DistributionGroup",
+    "AcceptedDomains",
+    "ServerCertificates",
+    "VirtualDirectories",
+    "RetentionPolicies",
+    "MobileDevices",
+    "ReceiveConnectors",
+    "DatabaseService",
+];
+
+// ----------------------------------------------------------------------------------------------
 // the main stream: HttpProxy + IIS
 
 struct Main<'a> {
@@ -1684,6 +1873,10 @@ struct Main<'a> {
     hp_lines: u64,
     iis_lines: u64,
     si: [u64; 3],
+    /// the share-driven generator (None: the original one)
+    mix: Option<Mix>,
+    cls: [u64; N_CLASS],
+    be_lines: u64,
 }
 
 const T_0226: i64 = 18_684 * DAY; // 2021-02-26
@@ -2409,25 +2602,7 @@ impl<'a> Main<'a> {
         // variations: Managed Availability probes and NTLM/Negotiate challenge legs
         let r = &mut self.req;
         if p != P_OWACAL && r.is_auth && self.rng.chance(0.04) {
-            let h = &w.health[self.rng.below(w.health.len() as u64) as usize];
-            r.user.clear();
-            r.user.push_str("CONTOSO\\");
-            r.user.push_str(h);
-            r.iis_user.clear();
-            r.iis_user.push_str(&r.user);
-            r.anchor.clear();
-            r.anchor.push_str("Smtp~");
-            r.anchor.push_str(h);
-            r.anchor.push_str("@contoso.com");
-            r.routing_hint = "AnchorMailboxHeader-SMTP";
-            r.ua = w.u.probe;
-            if p == P_PS {
-                r.ua = w.u.ps_probe;
-            }
-            r.cip = SERVER_IP[0];
-            r.host = SERVERS[0];
-            r.referer = "";
-            self.probe_query(h);
+            self.health_mailbox(p);
         } else if r.is_auth
             && r.auth != "Basic"
             && r.auth != "OAuth"
@@ -2450,6 +2625,32 @@ impl<'a> Main<'a> {
             r.sub = if self.rng.chance(0.7) { 1 } else { 2 };
             r.win32 = if r.sub == 1 { 2_148_074_254 } else { 5 };
         }
+    }
+
+    /// Turns the request into a Managed Availability probe: a HealthMailbox account, the probe
+    /// user agent, sent by the server itself.
+    fn health_mailbox(&mut self, p: usize) {
+        let w = self.w;
+        let r = &mut self.req;
+        let h = &w.health[self.rng.below(w.health.len() as u64) as usize];
+        r.user.clear();
+        r.user.push_str("CONTOSO\\");
+        r.user.push_str(h);
+        r.iis_user.clear();
+        r.iis_user.push_str(&r.user);
+        r.anchor.clear();
+        r.anchor.push_str("Smtp~");
+        r.anchor.push_str(h);
+        r.anchor.push_str("@contoso.com");
+        r.routing_hint = "AnchorMailboxHeader-SMTP";
+        r.ua = w.u.probe;
+        if p == P_PS {
+            r.ua = w.u.ps_probe;
+        }
+        r.cip = SERVER_IP[0];
+        r.host = SERVERS[0];
+        r.referer = "";
+        self.probe_query(h);
     }
 
     /// Managed Availability probe traffic: queries that name the probe, not a user.
@@ -2788,6 +2989,447 @@ impl<'a> Main<'a> {
         self.w1.close()?;
         self.w2.close()?;
         Ok(())
+    }
+}
+
+// ----------------------------------------------------------------------------------------------
+// the share-driven main stream (`--mix dense`, or any share flag)
+
+impl<'a> Main<'a> {
+    fn hp_out(&mut self) -> io::Result<()> {
+        let want = (770.0 + 85.0 * self.rng.normal()).clamp(612.0, 950.0) as usize;
+        hp_line(
+            &mut self.line,
+            &mut self.tail,
+            &mut self.gi,
+            &self.req,
+            self.w,
+            &mut self.rng,
+            want,
+        );
+        let (a, _) = self.hp[self.req.proto].write(self.req.t, &self.line, true)?;
+        self.bytes += a;
+        self.hp_bytes += a;
+        self.hp_lines += 1;
+        Ok(())
+    }
+
+    /// One IIS line of class `c`: front end (W3SVC1) or back end (W3SVC2, sent by front end `fe`).
+    fn iis_out(&mut self, back: bool, fe: usize, c: usize) -> io::Result<()> {
+        iis_line(&mut self.line, &self.req, self.w, back, fe, &mut self.rng);
+        let roll = if back { &mut self.w2 } else { &mut self.w1 };
+        let (a, _) = roll.write(self.req.t, &self.line, true)?;
+        self.bytes += a;
+        self.iis_bytes += a;
+        self.iis_lines += 1;
+        self.cls[c] += 1;
+        if back {
+            self.be_lines += 1;
+        }
+        Ok(())
+    }
+
+    /// Whether one more back-end line keeps W3SVC2 within its share.
+    fn be_room(&self, backend: f64) -> bool {
+        (self.be_lines as f64) < backend * (self.iis_lines + 2) as f64
+    }
+
+    /// A proxied request: its HttpProxy row, the front-end line and, when this server's back end
+    /// serves it and W3SVC2 has room, the back-end line (otherwise the mailbox is on EX02).
+    fn emit_mix(&mut self, c: usize, backend: f64) -> io::Result<()> {
+        let local = self.req.proxied && self.req.target_idx == 0 && !self.req.no_backend;
+        let room = self.be_room(backend);
+        if local && !room {
+            self.req.set_target(1);
+        }
+        self.hp_out()?;
+        self.iis_out(false, 0, c)?;
+        if local && room {
+            self.iis_out(true, 0, c)?;
+        }
+        Ok(())
+    }
+
+    /// The class of the next event: drawn by share, redrawn while the class is ahead of its share.
+    fn pick_class(&mut self, share: &[f64; N_CLASS]) -> usize {
+        let n = self.iis_lines as f64;
+        for _ in 0..8 {
+            let c = self.rng.wpick_f(share);
+            if (self.cls[c] as f64) <= share[c] * n + 32.0 {
+                return c;
+            }
+        }
+        let behind = |c: usize| share[c] * n - self.cls[c] as f64;
+        (0..N_CLASS)
+            .max_by(|&a, &b| behind(a).total_cmp(&behind(b)))
+            .unwrap()
+    }
+
+    fn run_mix(&mut self) -> io::Result<()> {
+        let mix = self.mix.clone().expect("a mix");
+        while self.bytes < self.target {
+            let t = self.clock.at(self.bytes, self.target);
+            self.flush_plants(t)?;
+            match self.pick_class(&mix.share) {
+                C_STATIC => self.owa_static(t)?,
+                C_ECP_ADMIN => self.ecp_admin(t, mix.backend)?,
+                C_AUTOD_JSON => {
+                    self.autod_json(t);
+                    self.emit_mix(C_AUTOD_JSON, mix.backend)?;
+                }
+                C_EAS => {
+                    self.request(P_EAS, t);
+                    self.emit_mix(C_EAS, mix.backend)?;
+                }
+                C_PROBE => self.probe(t, mix.backend)?,
+                C_NOISE => self.noise(t)?,
+                _ => {
+                    let si: u64 = self.si.iter().sum();
+                    if (si as f64) < self.share * self.hp_lines as f64 {
+                        self.serverinfo_request(t);
+                        self.emit_mix(C_OTHER, mix.backend)?;
+                    } else if self.rng.chance(0.07) {
+                        self.owa_logon(t)?;
+                    } else {
+                        let p = self.rng.wpick(&mix.proto_w);
+                        self.request(p, t);
+                        self.emit_mix(C_OTHER, mix.backend)?;
+                    }
+                }
+            }
+            // W3SVC2 below its share: requests EX02's front end proxies to this back end
+            while (self.be_lines as f64) + 16.0 < mix.backend * self.iis_lines as f64
+                && self.bytes < self.target
+            {
+                let t2 = self.clock.at(self.bytes, self.target).max(t);
+                let p = self.rng.wpick(&mix.proto_w);
+                self.request(p, t2);
+                if self.req.proxied {
+                    self.req.set_target(0);
+                    self.iis_out(true, 1, C_OTHER)?;
+                }
+            }
+        }
+        self.flush_plants(i64::MAX)?;
+        for r in self.hp.iter_mut() {
+            r.close()?;
+        }
+        self.w1.close()?;
+        self.w2.close()?;
+        Ok(())
+    }
+
+    /// A browser fetching 1-6 OWA static resources (logon page theme or the `prem` client).
+    fn owa_static(&mut self, t: i64) -> io::Result<()> {
+        let w = self.w;
+        let ui = self.user();
+        let u = &w.users[ui];
+        let prem = self.rng.chance(0.35);
+        let ip = if self.rng.chance(0.6) {
+            u.ip_int
+        } else {
+            u.ip_ext
+        };
+        let n = self.rng.range(1, 6);
+        for _ in 0..n {
+            let rid = self.rng.guid();
+            self.req.reset(t, rid, P_OWA);
+            let rng = &mut self.rng;
+            let r = &mut self.req;
+            r.method = "GET";
+            r.is_auth = false;
+            r.owa_suffix = true;
+            r.ua = u.browser;
+            r.cip = ip;
+            if prem {
+                r.stem.push_str("/owa/prem/15.1.2106/");
+                r.stem.push_str(rng.pick::<&str>(OWA_PREM_RES));
+                r.referer = "https://mail.contoso.com/owa/";
+                r.iis_user.push_str("CONTOSO\\");
+                r.iis_user.push_str(&u.sam);
+            } else {
+                r.stem.push_str("/owa/auth/15.1.2106/themes/resources/");
+                r.stem.push_str(rng.pick::<&str>(OWA_AUTH_RES));
+                r.referer = "https://mail.contoso.com/owa/auth/logon.aspx?url=https%3a%2f%2fmail.contoso.com%2fowa%2f&reason=0";
+            }
+            if rng.chance(0.55) {
+                r.status = 304;
+                r.dur = rng.lognorm(3.0, 0.6);
+            } else {
+                r.dur = rng.lognorm(12.0, 0.9);
+            }
+            self.iis_out(false, 0, C_STATIC)?;
+        }
+        Ok(())
+    }
+
+    /// OWA logon pages (front end only): the form, the redirect of `/owa/`, the form POST.
+    fn owa_logon(&mut self, t: i64) -> io::Result<()> {
+        let w = self.w;
+        let rid = self.rng.guid();
+        self.req.reset(t, rid, P_OWA);
+        let rng = &mut self.rng;
+        let r = &mut self.req;
+        let u = &w.users[rng.below(w.users.len() as u64) as usize];
+        r.method = "GET";
+        r.is_auth = false;
+        r.ua = u.browser;
+        r.cip = if rng.chance(0.5) { u.ip_ext } else { u.ip_int };
+        r.owa_suffix = true;
+        match rng.wpick(&[45, 35, 20]) {
+            0 => {
+                r.stem.push_str("/owa/auth/logon.aspx");
+                r.query
+                    .push_str("url=https%3a%2f%2fmail.contoso.com%2fowa%2f&reason=0");
+                r.dur = rng.lognorm(15.0, 0.6);
+            }
+            1 => {
+                r.stem.push_str("/owa/");
+                r.status = 302;
+                r.dur = rng.lognorm(3.0, 0.5);
+            }
+            _ => {
+                r.stem.push_str("/owa/auth.owa");
+                r.method = "POST";
+                r.status = 302;
+                r.referer = "https://mail.contoso.com/owa/auth/logon.aspx?url=https%3a%2f%2fmail.contoso.com%2fowa%2f&reason=0";
+                r.dur = rng.lognorm(90.0, 0.7);
+            }
+        }
+        self.iis_out(false, 0, C_OTHER)
+    }
+
+    /// An administrator in the Exchange admin center: DDIService lists and objects, slab pages,
+    /// the ECP client's static files (front end only).
+    fn ecp_admin(&mut self, t: i64, backend: f64) -> io::Result<()> {
+        let w = self.w;
+        let ai = w.admins[self.rng.below(3) as usize];
+        let u = &w.users[ai];
+        let v = self.rng.wpick(&[30, 12, 10, 6, 22, 5, 3, 4, 8]);
+        let rid = self.rng.guid();
+        self.req.reset(t, rid, P_ECP);
+        if v == 4 {
+            let rng = &mut self.rng;
+            let r = &mut self.req;
+            r.method = "GET";
+            r.is_auth = false;
+            r.stem.push_str("/ecp/15.1.2106/");
+            r.stem.push_str(rng.pick::<&str>(ECP_STATIC));
+            r.referer = "https://mail.contoso.com/ecp/";
+            r.iis_user.push_str("CONTOSO\\");
+            r.iis_user.push_str(&u.sam);
+            r.ua = u.browser;
+            r.cip = u.ip_int;
+            if rng.chance(0.6) {
+                r.status = 304;
+                r.dur = rng.lognorm(3.0, 0.6);
+            } else {
+                r.dur = rng.lognorm(15.0, 0.9);
+            }
+            return self.iis_out(false, 0, C_ECP_ADMIN);
+        }
+        self.set_user(ai);
+        let rng = &mut self.rng;
+        let r = &mut self.req;
+        r.ua = u.browser;
+        r.auth = "FBA";
+        r.referer = "https://mail.contoso.com/ecp/";
+        r.cip = u.ip_int;
+        match v {
+            0 | 1 | 7 => {
+                r.stem.push_str(match v {
+                    0 => "/ecp/DDI/DDIService.svc/GetList",
+                    1 => "/ecp/DDI/DDIService.svc/GetObject",
+                    _ => "/ecp/DDI/DDIService.svc/SetObject",
+                });
+                r.query.push_str("schema=");
+                // SetObject on a virtual directory is the ProxyLogon write: not in benign traffic
+                let s = *rng.pick(ECP_SCHEMAS);
+                r.query.push_str(if v == 7 && s == "VirtualDirectories" {
+                    "Mailboxes"
+                } else {
+                    s
+                });
+                r.query.push_str("&msExchEcpCanary=");
+                rng.canary(&mut r.query);
+            }
+            2 | 8 => {
+                r.stem.push_str(if v == 2 {
+                    "/ecp/UsersGroups/Mailboxes.svc/GetList"
+                } else {
+                    "/ecp/UsersGroups/DistributionGroups.svc/GetList"
+                });
+                r.query.push_str("msExchEcpCanary=");
+                rng.canary(&mut r.query);
+            }
+            3 => {
+                r.stem.push_str(rng.pick::<&str>(ECP_SLABS));
+                r.method = "GET";
+                r.query.push_str("showhelp=false");
+            }
+            5 => {
+                r.stem.push_str("/ecp/default.aspx");
+                r.method = "GET";
+            }
+            _ => {
+                r.stem.push_str("/ecp/");
+                r.method = "GET";
+            }
+        }
+        r.dur = rng.lognorm(180.0, 1.0).max(5);
+        r.req_bytes = if r.method == "GET" {
+            0
+        } else {
+            rng.lognorm(900.0, 0.8)
+        };
+        r.resp_bytes = rng.lognorm(6000.0, 1.2);
+        r.routing_hint = "WindowsIdentity";
+        self.anchor_sid(u.rid);
+        self.emit_mix(C_ECP_ADMIN, backend)
+    }
+
+    /// autodiscover.json from modern clients (Outlook for iOS / Android, Outlook 2016+):
+    /// anonymous, routed by the address in the URL.
+    fn autod_json(&mut self, t: i64) {
+        let w = self.w;
+        let ui = self.user();
+        let u = &w.users[ui];
+        let rid = self.rng.guid();
+        self.req.reset(t, rid, P_AUTOD);
+        self.set_user(ui);
+        let rng = &mut self.rng;
+        let r = &mut self.req;
+        r.user.clear();
+        r.iis_user.clear();
+        r.host = if rng.chance(0.5) {
+            "autodiscover.contoso.com"
+        } else {
+            EXT_HOST
+        };
+        r.method = "GET";
+        r.auth = "";
+        r.is_auth = false;
+        let proto = ["ActiveSync", "AutodiscoverV1", "Ews", "Rest"][rng.wpick(&[60, 25, 10, 5])];
+        if rng.chance(0.6) {
+            r.stem.push_str("/autodiscover/autodiscover.json");
+            r.query.push_str("Email=");
+            r.query.push_str(&u.smtp.replace('@', "%40"));
+            r.query.push_str("&Protocol=");
+        } else {
+            r.stem.push_str("/autodiscover/autodiscover.json/v1.0/");
+            r.stem.push_str(&u.smtp);
+            r.query.push_str("Protocol=");
+        }
+        r.query.push_str(proto);
+        r.query.push_str("&RedirectCount=1");
+        let k = rng.wpick(&[35, 25, 15, 25]);
+        r.ua = [
+            w.u.outlook_mobile,
+            w.u.outlook_ios,
+            w.u.outlook_android,
+            u.outlook,
+        ][k];
+        r.cip = if k < 3 || rng.chance(0.3) {
+            u.ip_ext
+        } else {
+            u.ip_int
+        };
+        r.dur = rng.lognorm(25.0, 0.8).max(3);
+        r.resp_bytes = rng.lognorm(330.0, 0.15);
+        r.anchor.push_str("Smtp~");
+        r.anchor.push_str(&u.smtp);
+        r.routing_hint = "Url-Smtp";
+    }
+
+    /// Health probes: a load balancer's `healthcheck.htm`, Managed Availability probes through
+    /// the front end (HealthMailbox accounts from the server's own address) and straight to the
+    /// back end (`https://localhost:444/...`).
+    fn probe(&mut self, t: i64, backend: f64) -> io::Result<()> {
+        let k = self.rng.wpick(&[35, 40, 25]);
+        if k == 0 {
+            let rid = self.rng.guid();
+            self.req.reset(t, rid, P_OWA);
+            let rng = &mut self.rng;
+            let r = &mut self.req;
+            r.method = "GET";
+            r.is_auth = false;
+            r.stem.push_str(rng.pick::<&str>(&[
+                "/owa/healthcheck.htm",
+                "/ews/healthcheck.htm",
+                "/mapi/healthcheck.htm",
+                "/Microsoft-Server-ActiveSync/healthcheck.htm",
+                "/ecp/healthcheck.htm",
+                "/oab/healthcheck.htm",
+                "/rpc/healthcheck.htm",
+                "/autodiscover/healthcheck.htm",
+            ]));
+            r.cip = LB_IP;
+            r.dur = rng.range(0, 4);
+            return self.iis_out(false, 0, C_PROBE);
+        }
+        let p = *self
+            .rng
+            .pick(&[P_OWA, P_EWS, P_EAS, P_MAPI, P_ECP, P_AUTOD, P_OAB, P_RPC]);
+        loop {
+            self.request(p, t);
+            if !self.req.stem.starts_with("/ecp/Current/") {
+                break;
+            }
+        }
+        let r = &mut self.req;
+        if !r.is_auth || !r.proxied {
+            r.is_auth = true;
+            r.auth = "Negotiate";
+            r.proxied = true;
+            r.routing_type = "IntraForest";
+            r.status = 200;
+            r.be_status = 200;
+            r.sub = 0;
+            r.win32 = 0;
+            r.dur = r.dur.max(5);
+        }
+        self.health_mailbox(p);
+        if k == 1 {
+            return self.emit_mix(C_PROBE, backend);
+        }
+        let r = &mut self.req;
+        r.set_target(0);
+        r.be_cip = *self.rng.pick(&["127.0.0.1", "::1", "10.20.0.15"]);
+        self.iis_out(true, 0, C_PROBE)
+    }
+
+    /// Internet background noise on the front end (no Exchange virtual directory).
+    fn noise(&mut self, t: i64) -> io::Result<()> {
+        let w = self.w;
+        let rid = self.rng.guid();
+        self.req.reset(t, rid, P_OWA);
+        let rng = &mut self.rng;
+        let r = &mut self.req;
+        r.method = "GET";
+        r.is_auth = false;
+        r.exch_vdir = false;
+        r.cip = [203, 0, 113, 128 + rng.below(120) as u8];
+        r.ua = if rng.chance(0.3) {
+            0
+        } else {
+            *rng.pick(&[w.u.zgrab, w.u.chrome74, w.ua_browser[0]])
+        };
+        let (stem, st) = *rng.pick(&[
+            ("/", 200u16),
+            ("/favicon.ico", 200),
+            ("/robots.txt", 404),
+            ("/.env", 404),
+            ("/wp-login.php", 404),
+            ("/remote/login", 404),
+            ("/.git/config", 404),
+            ("/cgi-bin/luci", 404),
+            ("/iisstart.htm", 200),
+        ]);
+        r.stem.push_str(stem);
+        r.status = st;
+        r.win32 = if st == 404 { 2 } else { 0 };
+        r.dur = rng.range(0, 30);
+        self.iis_out(false, 0, C_NOISE)
     }
 }
 
@@ -3750,11 +4392,49 @@ struct Args {
     share: f64,
     days: Option<u64>,
     rotate_mb: u64,
+    mix: String,
+    /// `--owa-static-share` .. `--noise-share`, indexed by `C_*`
+    shares: [Option<f64>; C_OTHER],
+    backend: Option<f64>,
+}
+
+/// The share flags, by class (`C_STATIC` ..).
+const SHARE_FLAGS: [&str; C_OTHER] = [
+    "--owa-static-share",
+    "--ecp-admin-share",
+    "--autodiscover-json-share",
+    "--activesync-share",
+    "--probe-share",
+    "--noise-share",
+];
+
+/// The share-driven mix the arguments ask for; None: the original generator (`--mix sparse`
+/// and no share flag).
+fn mix_of(a: &Args) -> Option<Mix> {
+    let mut m = Mix::preset(&a.mix).unwrap_or_else(|| usage());
+    if m.name == "sparse" && a.shares.iter().all(Option::is_none) && a.backend.is_none() {
+        return None;
+    }
+    for (c, v) in a.shares.iter().enumerate() {
+        if let Some(v) = v {
+            m.share[c] = *v;
+        }
+    }
+    if let Some(b) = a.backend {
+        m.backend = b;
+    }
+    if !m.finish() {
+        eprintln!("gen_tree: the shares must be in 0..1 and add up to at most 1 ({m:?})");
+        std::process::exit(2);
+    }
+    Some(m)
 }
 
 fn usage() -> ! {
     eprintln!(
-        "usage: gen_tree --out DIR --size SIZE[K|M|G] [--seed N] [--plant] [--serverinfo-share F] [--days N] [--rotate-mb N]"
+        "usage: gen_tree --out DIR --size SIZE[K|M|G] [--seed N] [--plant] [--serverinfo-share F] [--days N] [--rotate-mb N]\n\
+         \x20      [--mix sparse|dense] [--owa-static-share F] [--ecp-admin-share F] [--autodiscover-json-share F]\n\
+         \x20      [--activesync-share F] [--backend-share F] [--probe-share F] [--noise-share F]"
     );
     std::process::exit(2)
 }
@@ -3783,6 +4463,9 @@ fn parse_args() -> Args {
         share: 0.002,
         days: None,
         rotate_mb: 50,
+        mix: "sparse".into(),
+        shares: [None; C_OTHER],
+        backend: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -3795,6 +4478,12 @@ fn parse_args() -> Args {
             "--serverinfo-share" => a.share = val().parse().unwrap_or_else(|_| usage()),
             "--days" => a.days = Some(val().parse().unwrap_or_else(|_| usage())),
             "--rotate-mb" => a.rotate_mb = val().parse().unwrap_or_else(|_| usage()),
+            "--mix" => a.mix = val(),
+            "--backend-share" => a.backend = Some(val().parse().unwrap_or_else(|_| usage())),
+            f if SHARE_FLAGS.contains(&f) => {
+                let c = SHARE_FLAGS.iter().position(|&x| x == f).unwrap();
+                a.shares[c] = Some(val().parse().unwrap_or_else(|_| usage()));
+            }
             "-h" | "--help" => usage(),
             _ => usage(),
         }
@@ -3872,8 +4561,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let size = args.size;
-    let t_main = size * 95 / 100;
-    let t_ecp = size * 4 / 100;
+    let mix = mix_of(&args);
+    let (t_main, t_ecp) = match &mix {
+        None => (size * 95 / 100, size * 4 / 100),
+        Some(m) => (size * m.split[0] / 1000, size * m.split[1] / 1000),
+    };
     let t_oab = size - t_main - t_ecp;
     let rotate = args.rotate_mb << 20;
 
@@ -3920,6 +4612,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         hp_lines: 0,
         iis_lines: 0,
         si: [0; 3],
+        mix,
+        cls: [0; N_CLASS],
+        be_lines: 0,
     };
     let seed = args.seed;
     let (side, main_res) = std::thread::scope(|s| {
@@ -3927,7 +4622,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let rr = &root;
         let h1 = s.spawn(move || ecp_stream(rr, wr, seed, t_ecp, start, hours, p_ecp));
         let h2 = s.spawn(move || oab_stream(rr, wr, seed, t_oab, start, hours, p_oab));
-        let m = main.run();
+        let m = if main.mix.is_some() {
+            main.run_mix()
+        } else {
+            main.run()
+        };
         ((h1.join().unwrap(), h2.join().unwrap()), m)
     });
     main_res?;
@@ -3990,6 +4689,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         main.iis_lines,
         main.w1.files + main.w2.files
     );
+    if let Some(m) = &main.mix {
+        let n = main.iis_lines.max(1) as f64;
+        let mut o = format!(
+            "  mix {}: W3SVC2 {:.1}% of IIS lines (target {:.1}%)",
+            m.name,
+            100.0 * main.be_lines as f64 / n,
+            100.0 * m.backend
+        );
+        for (c, name) in CLASS_NAMES.iter().enumerate() {
+            o.push_str(&format!(
+                "; {} {:.1}% ({:.1}%)",
+                name,
+                100.0 * main.cls[c] as f64 / n,
+                100.0 * m.share[c]
+            ));
+        }
+        eprintln!("{o}");
+    }
     eprintln!(
         "  ECP server {:.1}% ({} lines), OAB generator {:.1}% ({} lines)",
         pct(ecp_bytes),
