@@ -47,7 +47,7 @@ const VERIFY_USAGE: &str = "usage: exhunt verify <DIR|ZIP> (see exhunt verify --
 #[derive(Parser, Debug)]
 #[command(
     name = "exhunt",
-    version,
+    version = crate::long_version(),
     about = "Read-only triage of Microsoft Exchange servers for ProxyLogon-family compromise"
 )]
 pub struct Cli {

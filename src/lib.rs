@@ -19,3 +19,14 @@ pub mod timeline;
 
 /// The tool's version, recorded in every report.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The commit the binary was built from (12 hex digits), or `unknown` (see `build.rs`).
+pub const COMMIT: &str = env!("EXHUNT_COMMIT");
+
+/// What `--version` prints after the name: version, commit and rule-pack hash.
+pub fn long_version() -> &'static str {
+    static LONG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!("{VERSION} (commit {COMMIT}, rules {})", rules::pack_hash())
+    });
+    &LONG
+}

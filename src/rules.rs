@@ -46,6 +46,27 @@ tables! {
     YARA = "yara/exhunt.yar";
 }
 
+/// The rule-pack version: the first 12 hex digits of SHA-256 over every embedded table (path,
+/// NUL, text, NUL, in [`ALL`]'s order). Two builds with the same hash judge the same way.
+pub fn pack_hash() -> &'static str {
+    static HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for e in ALL {
+            h.update(e.path.as_bytes());
+            h.update([0]);
+            h.update(e.text.as_bytes());
+            h.update([0]);
+        }
+        h.finalize()
+            .iter()
+            .take(6)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    });
+    &HASH
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +104,29 @@ mod tests {
         for e in ALL {
             assert!(!e.text.is_empty(), "{} is empty", e.path);
         }
+    }
+
+    #[test]
+    fn the_pack_hash_is_short_hex_and_follows_the_tables() {
+        let h = pack_hash();
+        assert_eq!(h.len(), 12);
+        assert!(h.bytes().all(|b| b.is_ascii_hexdigit()), "{h}");
+        // Recomputed over the files on disk: the same (the embedded tables are these files).
+        use sha2::{Digest, Sha256};
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        let mut s = Sha256::new();
+        for e in ALL {
+            s.update(e.path.as_bytes());
+            s.update([0]);
+            s.update(std::fs::read(dir.join(e.path)).unwrap());
+            s.update([0]);
+        }
+        let disk: String = s
+            .finalize()
+            .iter()
+            .take(6)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(h, disk);
     }
 }

@@ -372,3 +372,48 @@ fn readme_shows_the_current_scan_help() {
         "paste `exhunt scan --help` into README.md"
     );
 }
+
+#[test]
+fn version_names_the_commit_and_the_rule_pack_and_reports_record_them() {
+    let o = run(&["--version"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    let rules = exhunt::rules::pack_hash();
+    assert_eq!(
+        v,
+        format!(
+            "exhunt {} (commit {}, rules {rules})",
+            exhunt::VERSION,
+            exhunt::COMMIT
+        )
+    );
+    assert!(
+        exhunt::COMMIT == "unknown"
+            || (exhunt::COMMIT.len() == 12
+                && exhunt::COMMIT.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{v}"
+    );
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("r");
+    let o = run(&[
+        "scan",
+        &clean(),
+        "-o",
+        out.to_str().unwrap(),
+        "--no-progress",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r = report(&out);
+    assert_eq!(r["tool"]["commit"], exhunt::COMMIT);
+    assert_eq!(r["tool"]["rules"], rules);
+    let console = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        console.contains(&format!("build: commit {}, rules {rules}", exhunt::COMMIT)),
+        "{console}"
+    );
+}

@@ -27,6 +27,8 @@ fn a_folder_collection_keeps_paths_hashes_and_times_and_verify_catches_tampering
     assert!(stdout.contains("Evidence collected to"), "{stdout}");
     let m = manifest(&c.join("EX01/manifest.json"));
     assert_eq!(m["schema"], "exhunt.collection/2");
+    assert_eq!(m["tool"]["commit"], exhunt::COMMIT);
+    assert_eq!(m["tool"]["rules"], exhunt::rules::pack_hash());
     assert_eq!(m["host"], "EX01");
     let files = m["files"].as_array().unwrap();
     // 3 HttpProxy logs, the ECP and OAB logs, 2 IIS logs, 4 event logs (Application, MSExchange

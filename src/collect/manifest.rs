@@ -36,6 +36,11 @@ pub const CSV_COLUMNS: [&str; 15] = [
 pub struct Tool {
     pub name: String,
     pub version: String,
+    /// The commit and rule-pack hash of the binary that collected (absent in older manifests).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub commit: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub rules: String,
 }
 
 /// What was scanned, as the scan recorded it.
@@ -115,6 +120,8 @@ impl Manifest {
             tool: Tool {
                 name: "exhunt".into(),
                 version: crate::VERSION.into(),
+                commit: crate::COMMIT.into(),
+                rules: crate::rules::pack_hash().into(),
             },
             host: host.into(),
             collected_at: jiff::Timestamp::now().to_string(),

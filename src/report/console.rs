@@ -172,6 +172,12 @@ pub fn render(scan: &ScanResult, color: bool) -> String {
             &format!("exhunt {} - {}", crate::VERSION, terminal(&scan.host))
         )
     );
+    let _ = writeln!(
+        s,
+        "  build: commit {}, rules {}",
+        crate::COMMIT,
+        crate::rules::pack_hash()
+    );
     let _ = writeln!(s, "  host name from: {}", scan.host_source);
     match (&scan.params.root, &scan.install) {
         (Some(root), Some(i)) => {

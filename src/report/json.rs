@@ -12,6 +12,10 @@ pub const SCHEMA: &str = "exhunt.report/1";
 struct Tool {
     name: &'static str,
     version: &'static str,
+    /// The commit the binary was built from (`unknown` outside a git checkout).
+    commit: &'static str,
+    /// The rule-pack version: a hash of the embedded `rules/` tables.
+    rules: &'static str,
 }
 
 #[derive(Serialize)]
@@ -31,6 +35,8 @@ pub fn write_json<W: std::io::Write>(scan: &ScanResult, w: W) -> std::io::Result
         tool: Tool {
             name: "exhunt",
             version: crate::VERSION,
+            commit: crate::COMMIT,
+            rules: crate::rules::pack_hash(),
         },
         scan,
     };
