@@ -64,6 +64,26 @@ pub enum Command {
     /// Re-hash an evidence collection (made by `scan --collect`) against its manifest.
     /// Exit code 0: every file matches; 1: a file is missing, changed or extra; 2: error.
     Verify(VerifyArgs),
+    /// List every check: its id (for --checks), CVE, what it reads, and whether the verdict needs it.
+    Checks(CatalogArgs),
+    /// List the rules of the tables under rules/ (web requests, cmdlets, command lines), or show one.
+    Rules(RulesArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CatalogArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    /// A rule id: show that rule whole (why it matters, what it tests, its sources).
+    pub id: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -362,7 +382,46 @@ pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Scan(args) => run_scan(&args),
         Command::Verify(args) => run_verify(&args),
+        Command::Checks(args) => run_checks(&args),
+        Command::Rules(args) => run_rules(&args),
     }
+}
+
+fn json_text<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string_pretty(v).map_or_else(|e| format!("{{\"error\": \"{e}\"}}"), |s| s + "\n")
+}
+
+fn run_checks(args: &CatalogArgs) -> i32 {
+    let checks = crate::detect::catalog::checks();
+    say_raw(&if args.json {
+        json_text(&checks)
+    } else {
+        crate::report::catalog::checks_text(&checks)
+    });
+    0
+}
+
+fn run_rules(args: &RulesArgs) -> i32 {
+    let rules = crate::detect::catalog::rules();
+    match &args.id {
+        None => say_raw(&if args.json {
+            json_text(&rules)
+        } else {
+            crate::report::catalog::rules_text(&rules)
+        }),
+        Some(id) => match rules.iter().find(|r| r.id.eq_ignore_ascii_case(id)) {
+            Some(r) if args.json => say_raw(&json_text(r)),
+            Some(r) => say_raw(&crate::report::catalog::rule_text(r)),
+            None => {
+                eprintln!(
+                    "exhunt: no rule {:?} in the tables (exhunt rules lists them; checks are listed by exhunt checks)",
+                    crate::report::sanitize::terminal(id)
+                );
+                return 2;
+            }
+        },
+    }
+    0
 }
 
 /// Writes a line to stdout. Errors are ignored: a closed pipe (`exhunt scan ... | head`) must not

@@ -417,3 +417,91 @@ fn version_names_the_commit_and_the_rule_pack_and_reports_record_them() {
         "{console}"
     );
 }
+
+#[test]
+fn checks_and_rules_list_what_the_scan_runs() {
+    let o = run(&["checks", "--json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let checks: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let listed: Vec<&str> = checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    // The checks a scan reports on are exactly the ones listed (the pivot sweep is not a check).
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("r");
+    let tree = examples("compromised");
+    let o = run(&[
+        "scan",
+        tree.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--no-progress",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r = report(&out);
+    let ran: Vec<&str> = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, ran);
+    let text = String::from_utf8_lossy(&run(&["checks"]).stdout).into_owned();
+    assert!(
+        text.contains("cve-2021-27065      CVE-2021-27065  required"),
+        "{text}"
+    );
+
+    let o = run(&["rules", "--json"]);
+    let rules: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ids: Vec<&str> = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    // Every finding of a table-driven check names a listed rule, with the same CVE.
+    for f in r["findings"].as_array().unwrap() {
+        let check = f["check"].as_str().unwrap();
+        if matches!(check, "iis-web" | "httpproxy-web" | "exchange-cmdlets") {
+            let rule = f["rule"].as_str().unwrap();
+            if rule == "iis-shell-hunting" {
+                continue; // the fold, not a rule of its own
+            }
+            let entry = rules
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["id"] == rule)
+                .unwrap_or_else(|| panic!("{check}/{rule} not listed by exhunt rules"));
+            let cve = entry["cve"].as_str().unwrap();
+            let fcve: Vec<&str> = f["cve"]
+                .as_array()
+                .map(|a| a.iter().map(|v| v.as_str().unwrap()).collect())
+                .unwrap_or_default();
+            assert_eq!(fcve.join(", "), cve, "{rule}");
+        }
+    }
+    assert!(ids.contains(&"web-proxyshell-autodiscover") && ids.contains(&"mailbox-export-to-web"));
+
+    let one = run(&["rules", "iis-proxylogon-ddi-reset-vdir"]);
+    assert_eq!(one.status.code(), Some(0));
+    let one = String::from_utf8_lossy(&one.stdout);
+    assert!(
+        one.contains("cve       CVE-2021-27065") && one.contains("why "),
+        "{one}"
+    );
+
+    let bad = run(&["rules", "no-such-rule"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no rule \"no-such-rule\""));
+    assert!(bad.stdout.is_empty());
+}

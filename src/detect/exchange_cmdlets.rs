@@ -26,8 +26,10 @@ use std::sync::LazyLock;
 
 pub struct ExchangeCmdlets;
 
+pub const ID: &str = "exchange-cmdlets";
+
 pub static INFO: CheckInfo = CheckInfo {
-    id: "exchange-cmdlets",
+    id: ID,
     cve: "",
     title: "ProxyShell and persistence cmdlets (MSExchange Management event log)",
     sources: &[SourceKind::Evtx],
@@ -301,6 +303,33 @@ fn draft(rule: &Rule, e: &EvtxEvent, cmdlet: &str, params: &str, scope_text: &st
         fields,
         why,
     }
+}
+
+/// The table's rules, for `exhunt rules`.
+pub fn catalog() -> Vec<crate::model::catalog::RuleEntry> {
+    RULES
+        .iter()
+        .map(|r| crate::model::catalog::RuleEntry {
+            check: ID,
+            id: r.id.to_string(),
+            cve: r.cve.to_string(),
+            class: r.class,
+            severity: r.severity,
+            title: r.title.to_string(),
+            why: r.why.to_string(),
+            table: "rules/exchange_cmdlets.tsv",
+            tests: match &r.pattern {
+                Some(p) => format!(
+                    "{} (events {:?}) matching {}",
+                    r.cmdlet,
+                    r.events,
+                    p.as_str()
+                ),
+                None => format!("{} (events {:?})", r.cmdlet, r.events),
+            },
+            refs: String::new(),
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -44,8 +44,10 @@ use std::sync::LazyLock;
 
 pub struct ProcessEvidence;
 
+pub const ID: &str = "process-evidence";
+
 pub static INFO: CheckInfo = CheckInfo {
-    id: "process-evidence",
+    id: ID,
     cve: "",
     title: "Webshell commands, LSASS dumps and script writes (Security 4688, Sysmon 1/10/11)",
     sources: &[SourceKind::Evtx],
@@ -458,6 +460,25 @@ fn file_create(e: &EvtxEvent) -> Option<Draft> {
         });
     }
     None
+}
+
+/// The command-line table's rules, for `exhunt rules`.
+pub fn catalog() -> Vec<crate::model::catalog::RuleEntry> {
+    CMD_RULES
+        .iter()
+        .map(|r| crate::model::catalog::RuleEntry {
+            check: ID,
+            id: r.id.to_string(),
+            cve: r.cve.to_string(),
+            class: r.class,
+            severity: r.severity,
+            title: r.title.to_string(),
+            why: r.why.to_string(),
+            table: "rules/process_cmdlines.tsv",
+            tests: format!("process command lines matching {}", r.pattern.as_str()),
+            refs: String::new(),
+        })
+        .collect()
 }
 
 #[cfg(test)]

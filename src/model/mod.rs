@@ -1,6 +1,7 @@
 //! The one data model shared by every check and every report.
 
 mod build;
+pub mod catalog;
 mod coverage;
 mod earliest;
 mod finding;

@@ -1,6 +1,7 @@
 //! Reports: one module per output format behind one interface. Every writer takes untrusted
 //! text through [`sanitize`].
 
+pub mod catalog;
 pub mod console;
 pub mod csv;
 pub mod json;
