@@ -258,8 +258,8 @@ struct Job<'a> {
 }
 
 thread_local! {
-    /// A chunk folded to lower case, for [`ChunkFilter::may_match`].
-    static FOLDED: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(1 << 16));
+    /// Scratch space for [`ChunkFilter::may_match`].
+    static VIEWS: std::cell::RefCell<skip::Views> = std::cell::RefCell::new(skip::Views::default());
 }
 
 /// Reads one chunk: skipped when it cannot match, else every record rendered within the
@@ -272,7 +272,7 @@ fn read_chunk(job: &Job<'_>, chunk: evtx::err::Result<evtx::EvtxChunkData>) -> C
     let number = data.number.unwrap_or(0);
     if job.skip
         && !job.edge_chunks.contains(&number)
-        && !FOLDED.with(|f| job.chunks.may_match(&data.data, &mut f.borrow_mut()))
+        && !VIEWS.with(|f| job.chunks.may_match(&data.data, &mut f.borrow_mut()))
         && let Some(counted) = skip::clean_records(&data.data, job.plausible.clone())
     {
         return ChunkOut::Counted(counted);
@@ -421,9 +421,21 @@ const CHUNKS_PER_THREAD: usize = 4;
 /// so that a thread waiting for the chunks it shared takes up no more than one other file
 /// (rayon lets a waiting thread run other jobs: without the bound they would stack up).
 pub fn read_from_with<R: std::io::Read + std::io::Seek>(
+    reader: R,
+    pre: &Prefilter,
+    chunks: &ChunkFilter,
+    on_event: impl FnMut(EvtxEvent),
+) -> Result<EvtxStats, String> {
+    read_chunks(reader, pre, chunks, true, on_event)
+}
+
+/// [`read_from_with`]; `keep_edges`: the chunks with the file's oldest and newest records are
+/// always rendered (off only in tests, to put every chunk of a small real file to the test).
+fn read_chunks<R: std::io::Read + std::io::Seek>(
     mut reader: R,
     pre: &Prefilter,
     chunks: &ChunkFilter,
+    keep_edges: bool,
     mut on_event: impl FnMut(EvtxEvent),
 ) -> Result<EvtxStats, String> {
     use rayon::prelude::*;
@@ -450,7 +462,7 @@ pub fn read_from_with<R: std::io::Read + std::io::Seek>(
         hidden: &layout.hidden,
         // Carving (records hidden by a lowered header) reads chunk slack: every chunk rendered.
         skip: chunks.skips() && layout.hidden.is_empty(),
-        edge_chunks: &layout.edge_chunks,
+        edge_chunks: if keep_edges { &layout.edge_chunks } else { &[] },
         plausible: EARLIEST_PLAUSIBLE_MS..=now.0.saturating_add(FUTURE_SLACK_MS),
     };
     let _reading = Reading::start();

@@ -101,6 +101,10 @@ pub(super) fn needle(lit: &str) -> Result<String, String> {
     Ok(String::from_utf8(n.to_vec()).expect("ASCII"))
 }
 
+/// Set (to anything) in the environment, chunk skipping is off and every chunk is rendered:
+/// for benchmarks, the test that compares both ways, and anyone who wants a full parse.
+pub const NO_SKIP_VAR: &str = "EXHUNT_EVTX_NO_SKIP";
+
 /// Which chunks may be skipped: the needles of a rule set, as UTF-16LE and as 8-bit text.
 #[derive(Debug)]
 pub struct ChunkFilter {
@@ -112,8 +116,15 @@ pub struct ChunkFilter {
 
 impl ChunkFilter {
     /// The filter for the literals of a record prefilter (`#Fields:`, which every prefilter
-    /// also finds, is added). Skipping is off when some literal cannot be searched soundly.
+    /// also finds, is added). Skipping is off when some literal cannot be searched soundly, or
+    /// when the environment variable [`NO_SKIP_VAR`] is set (to any value).
     pub fn new(literals: &[&str]) -> ChunkFilter {
+        if std::env::var_os(NO_SKIP_VAR).is_some() {
+            return ChunkFilter {
+                search: None,
+                off: Some(format!("{NO_SKIP_VAR} is set: every chunk is rendered")),
+            };
+        }
         let mut needles = Vec::new();
         for lit in literals
             .iter()
@@ -133,15 +144,9 @@ impl ChunkFilter {
         }
         needles.sort_unstable();
         needles.dedup();
-        let mut pats: Vec<Vec<u8>> = needles.iter().map(|n| n.as_bytes().to_vec()).collect();
-        pats.extend(
-            needles
-                .iter()
-                .map(|n| n.bytes().flat_map(|b| [b, 0]).collect::<Vec<u8>>()),
-        );
         let search = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostFirst)
-            .build(&pats)
+            .build(&needles)
             .expect("chunk needles are valid patterns");
         ChunkFilter {
             search: Some(search),
@@ -166,15 +171,47 @@ impl ChunkFilter {
         self.search.is_some()
     }
 
-    /// Whether `chunk` may hold a record that renders to a JSON holding a literal. `folded` is
-    /// a scratch buffer.
-    pub(super) fn may_match(&self, chunk: &[u8], folded: &mut Vec<u8>) -> bool {
+    /// Whether `chunk` may hold a record that renders to a JSON holding a literal. `views` is
+    /// scratch space.
+    ///
+    /// The needles are searched as 8-bit text in the chunk folded to lower case, and as
+    /// UTF-16LE by searching them as 8-bit text in the folded chunk's even bytes and in its odd
+    /// bytes (a UTF-16LE string starts at either; its code units' low bytes are its ASCII
+    /// characters). Dropping the high bytes can only add matches (a unit like U+4177 reads as
+    /// `w`), never lose one. One search for ASCII needles is much faster than one for their
+    /// UTF-16LE forms, whose every other byte is a zero, as in all UTF-16 text.
+    pub(super) fn may_match(&self, chunk: &[u8], views: &mut Views) -> bool {
         let Some(search) = &self.search else {
             return true;
         };
-        folded.clear();
-        folded.extend(chunk.iter().map(u8::to_ascii_lowercase));
-        search.is_match(folded.as_slice())
+        views.fill(chunk);
+        search.is_match(views.folded.as_slice())
+            || search.is_match(views.even.as_slice())
+            || search.is_match(views.odd.as_slice())
+    }
+}
+
+/// A chunk folded to ASCII lower case, and its even and odd bytes (see
+/// [`ChunkFilter::may_match`]).
+#[derive(Default)]
+pub(super) struct Views {
+    folded: Vec<u8>,
+    even: Vec<u8>,
+    odd: Vec<u8>,
+}
+
+impl Views {
+    fn fill(&mut self, chunk: &[u8]) {
+        self.folded.clear();
+        self.folded.extend(chunk.iter().map(u8::to_ascii_lowercase));
+        // As 16-bit words, so that the split compiles to vector code.
+        let words = self.folded.chunks_exact(2);
+        let tail = words.remainder().first().copied();
+        self.even.clear();
+        self.odd.clear();
+        self.even.extend(words.clone().map(|w| w[0]));
+        self.odd.extend(words.map(|w| w[1]));
+        self.even.extend(tail);
     }
 }
 
@@ -287,7 +324,7 @@ mod needles {
     #[test]
     fn needles_are_found_as_utf16_and_as_8bit_text_ignoring_case() {
         let f = ChunkFilter::new(&["w3wp.exe\"", "New-MailboxExportRequest"]);
-        let mut buf = Vec::new();
+        let mut buf = Views::default();
         let utf16 = |s: &str| {
             s.encode_utf16()
                 .flat_map(u16::to_le_bytes)
