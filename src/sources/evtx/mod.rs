@@ -258,6 +258,8 @@ struct Job<'a> {
 }
 
 thread_local! {
+    /// The arena the last chunk this thread rendered used (see [`read_chunk`]).
+    static ARENA: std::cell::RefCell<Option<bumpalo::Bump>> = const { std::cell::RefCell::new(None) };
     /// Scratch space for [`ChunkFilter::may_match`].
     static VIEWS: std::cell::RefCell<skip::Views> = std::cell::RefCell::new(skip::Views::default());
 }
@@ -285,6 +287,23 @@ fn read_chunk(job: &Job<'_>, chunk: evtx::err::Result<evtx::EvtxChunkData>) -> C
             ))]);
         }
     };
+    // `EvtxChunkData::parse` gives every chunk a new arena, which the records then grow to a
+    // few MiB: fresh pages, faulted in chunk after chunk (measured: 174,000 page faults and
+    // 0.7 s of system time on a 300 MB log, against 1,600 and 0.1 s for the crate's own
+    // pipeline, which recycles its arenas). The chunk has not used its arena yet (it only
+    // reads its string table when built), so it is swapped for this thread's recycled one.
+    if let Some(arena) = ARENA.with(|a| a.borrow_mut().take()) {
+        chunk.arena = arena;
+    }
+    let items = render_records(job, &mut chunk, number);
+    let mut arena = std::mem::take(&mut chunk.arena);
+    arena.reset();
+    ARENA.with(|a| *a.borrow_mut() = Some(arena));
+    ChunkOut::Items(items)
+}
+
+/// Renders a chunk's records within the chunk's budget, in order.
+fn render_records(job: &Job<'_>, chunk: &mut evtx::EvtxChunk<'_>, number: u64) -> Vec<Item> {
     // The chunk's own budget; the file's is charged in record order by the caller.
     let mut budget = RenderBudget::with_file_left(u64::MAX);
     let key = (1, number, 0);
@@ -348,7 +367,7 @@ fn read_chunk(job: &Job<'_>, chunk: evtx::err::Result<evtx::EvtxChunkData>) -> C
             },
         });
     }
-    ChunkOut::Items(items)
+    items
 }
 
 /// EVTX files being read now, by all threads: a file reads its chunks on several threads only
