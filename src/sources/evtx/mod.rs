@@ -230,7 +230,7 @@ enum Rendered {
         /// Channel and computer, for the chunk's first record.
         meta: Option<(Option<String>, Option<String>)>,
         /// The event, when its JSON holds a prefilter literal (`None` inside: unparsable).
-        event: Option<Option<EvtxEvent>>,
+        event: Option<Option<Box<EvtxEvent>>>,
     },
     TooLarge,
 }
@@ -356,7 +356,7 @@ fn render_records(job: &Job<'_>, chunk: &mut evtx::EvtxChunk<'_>, number: u64) -
         let event = job
             .pre
             .is_match(r.data.as_bytes())
-            .then(|| EvtxEvent::from_json(record_id, r.data));
+            .then(|| EvtxEvent::from_json(record_id, r.data).map(Box::new));
         items.push(Item::Rendered {
             len,
             rec: Rendered::Json {
@@ -604,7 +604,7 @@ fn take_item(
         st.computer = computer;
     }
     match event {
-        Some(Some(e)) => on_event(e),
+        Some(Some(e)) => on_event(*e),
         Some(None) => st.malformed += 1,
         None => {}
     }
