@@ -479,3 +479,111 @@ fn write_the_full_size_amplification_file() {
     };
     std::fs::write(p, evtx_writer::write_template_bomb(1024, 150, 2000, 8)).unwrap();
 }
+
+/// A scan's findings and EVTX coverage, without what differs from run to run.
+fn findings_and_coverage(r: &Value) -> (Vec<String>, Vec<String>) {
+    let mut f: Vec<String> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {} {} {}",
+                f["rule"], f["source"]["path"], f["source"]["record_id"], f["time"], f["fields"]
+            )
+        })
+        .collect();
+    f.sort();
+    let mut c: Vec<String> = r["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["kind"] == "evtx")
+        .map(|g| g.to_string())
+        .collect();
+    c.sort();
+    (f, c)
+}
+
+#[test]
+fn chunk_skipping_changes_no_finding_and_no_coverage() {
+    // The real samples, and a written Sysmon log of many chunks with hits here and there.
+    let d = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut n = 0;
+    for dir in [
+        root.join("tests/fixtures/public/evtx"),
+        root.join("../shared/data/evtx"),
+        root.join("../shared/data/evtx/attack-samples"),
+    ] {
+        for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if e.path().extension().is_some_and(|x| x == "evtx") {
+                std::fs::copy(e.path(), d.path().join(format!("real{n}.evtx"))).unwrap();
+                n += 1;
+            }
+        }
+    }
+    let events: Vec<evtx_writer::EvtxEvent> = (1..=4000u64)
+        .map(|id| {
+            let hit = [7, 1234, 2500, 3999].contains(&id);
+            evtx_writer::EvtxEvent {
+                record_id: id,
+                unix_ms: 1_612_944_000_000 + id as i64 * 1000,
+                provider: "Microsoft-Windows-Sysmon".into(),
+                event_id: 1,
+                level: 4,
+                channel: "Microsoft-Windows-Sysmon/Operational".into(),
+                computer: "EX01".into(),
+                named_data: vec![
+                    ("Image".into(), r"C:\Windows\System32\cmd.exe".into()),
+                    (
+                        "CommandLine".into(),
+                        if hit {
+                            "cmd /c whoami&echo [S]&cd&echo [E]".into()
+                        } else {
+                            format!("cmd /c dir C:\\Windows\\Temp\\{id}")
+                        },
+                    ),
+                    (
+                        "ParentImage".into(),
+                        if hit {
+                            r"c:\windows\system32\inetsrv\w3wp.exe".into()
+                        } else {
+                            r"C:\Windows\System32\services.exe".into()
+                        },
+                    ),
+                ],
+                ..Default::default()
+            }
+        })
+        .collect();
+    std::fs::write(
+        d.path().join("written.evtx"),
+        evtx_writer::write_evtx(&events),
+    )
+    .unwrap();
+    let logs = d.path().to_str().unwrap();
+    let skipping = run_scan(&["--logs", logs]);
+    let out = tempfile::tempdir().unwrap();
+    let o = harness::exhunt()
+        .env("EXHUNT_EVTX_NO_SKIP", "1")
+        .args(["scan", "--logs", logs, "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let full: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(o.status.code(), Some(skipping.code));
+    let (a, b) = (
+        findings_and_coverage(&skipping.report),
+        findings_and_coverage(&full),
+    );
+    assert_eq!(a.0, b.0, "findings");
+    assert_eq!(a.1, b.1, "coverage");
+    assert!(
+        a.0.iter().filter(|f| f.contains("written.evtx")).count() >= 4,
+        "{:?}",
+        a.0
+    );
+}

@@ -39,6 +39,8 @@ pub(super) struct Prefilters {
     addresses: HashMap<SourceKind, AddressSet>,
     /// `--checks` narrowed the scan: kinds no selected check reads are skipped.
     narrowed: bool,
+    /// The EVTX chunks that cannot match the EVTX prefilter (same literals).
+    evtx_chunks: evtx::ChunkFilter,
 }
 
 impl Prefilters {
@@ -47,6 +49,7 @@ impl Prefilters {
         let mut by_kind = HashMap::new();
         let mut addresses = HashMap::new();
         let mut all_addresses: Option<AddressSet> = None;
+        let mut evtx_chunks = evtx::ChunkFilter::none();
         for kind in [
             SourceKind::HttpProxy,
             SourceKind::EcpServer,
@@ -81,6 +84,9 @@ impl Prefilters {
             } else {
                 &[]
             };
+            if kind == SourceKind::Evtx {
+                evtx_chunks = evtx::ChunkFilter::new(&lits);
+            }
             by_kind.insert(kind, lines::Prefilter::with_exact(&lits, exact));
         }
         Prefilters {
@@ -88,6 +94,7 @@ impl Prefilters {
             checks,
             addresses,
             narrowed: opts.checks.is_some(),
+            evtx_chunks,
         }
     }
 
@@ -139,7 +146,7 @@ pub(super) fn scan_file(planned: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> Fi
         SourceKind::Evtx => {
             let checks = pre.checks_for(SourceKind::Evtx);
             let mut findings = Vec::new();
-            let res = evtx::read(&f.path, pre.get(SourceKind::Evtx), |e| {
+            let res = evtx::read_with(&f.path, pre.get(SourceKind::Evtx), &pre.evtx_chunks, |e| {
                 let at = At { path: &path_str, line: None, offset: None, record_id: Some(e.record_id), raw: e.json.as_bytes(), protocol: None };
                 for c in checks {
                     c.inspect(&Record::Evtx(&e), &at, ctx, &mut findings);

@@ -36,28 +36,31 @@ pub(super) struct Layout {
     pub(super) hidden: std::collections::HashSet<u64>,
     /// Bytes of whole chunks (and the header) read.
     pub(super) bytes: u64,
+    /// Numbers of the chunks with the lowest first and the highest last record ID: they hold
+    /// the file's oldest and newest records, and are always rendered (see `skip`).
+    pub(super) edge_chunks: Vec<u64>,
 }
 
 /// The record magic `**\0\0` and the smallest record (header, empty BinXML, size copy).
 const RECORD_MAGIC: &[u8; 4] = b"\x2a\x2a\x00\x00";
 const MIN_RECORD: usize = 28;
-const CHUNK_HEADER: usize = 512;
+pub(super) const CHUNK_HEADER: usize = 512;
 /// Chunk flag: no checksums kept.
-const CHUNK_NO_CRC32: u32 = 0x4;
+pub(super) const CHUNK_NO_CRC32: u32 = 0x4;
 /// File header flag: not closed cleanly (its counts may lag behind the chunks).
 const FILE_DIRTY: u32 = 0x1;
 /// Problems listed per file before the rest are only counted.
 const MAX_LAYOUT_PROBLEMS: usize = 8;
 
-fn le32(b: &[u8], at: usize) -> u32 {
+pub(super) fn le32(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
 }
-fn le64(b: &[u8], at: usize) -> u64 {
+pub(super) fn le64(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
 }
 
 /// The record at `at` in `chunk` (ID, size), if its magic, size and trailing size copy hold.
-fn record_at(chunk: &[u8], at: usize) -> Option<(u64, usize)> {
+pub(super) fn record_at(chunk: &[u8], at: usize) -> Option<(u64, usize)> {
     if chunk.get(at..at + 4)? != RECORD_MAGIC || at + MIN_RECORD > chunk.len() {
         return None;
     }
@@ -200,6 +203,9 @@ pub(super) fn check_layout<R: std::io::Read>(r: &mut R) -> Layout {
     }
 
     ranges.sort_unstable();
+    out.edge_chunks.extend(ranges.first().map(|r| r.2));
+    out.edge_chunks
+        .extend(ranges.iter().max_by_key(|r| (r.1, r.2)).map(|r| r.2));
     for w in ranges.windows(2) {
         let ((_, last, a), (first, _, b)) = (w[0], w[1]);
         if first != last.saturating_add(1) {

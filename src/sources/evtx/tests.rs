@@ -354,3 +354,220 @@ fn render_budget_is_per_chunk_and_per_file() {
     assert!(b.admit(c1) && !b.charge_record(16 << 10, 40));
     assert!(!b.admit(c1) && b.admit(c2));
 }
+
+/// What a read gave: every event handed on (record ID and JSON, in order), and the stats.
+fn read_both_ways(bytes: &[u8]) -> [(EvtxStats, Vec<(u64, String)>); 3] {
+    let lits = crate::detect::literals_for(crate::sources::SourceKind::Evtx);
+    let pre = crate::sources::lines::prefilter(&lits);
+    let chunks = ChunkFilter::new(&lits);
+    assert!(chunks.skips(), "{:?}", chunks.off());
+    let run = |filter: &ChunkFilter, keep_edges: bool| {
+        let mut events = Vec::new();
+        let st = read_chunks(std::io::Cursor::new(bytes), &pre, filter, keep_edges, |e| {
+            events.push((e.record_id, e.json))
+        })
+        .unwrap();
+        (st, events)
+    };
+    [
+        run(&ChunkFilter::none(), true),
+        run(&chunks, true),
+        run(&chunks, false),
+    ]
+}
+
+/// The stats that must not change with skipping, when the edge chunks are rendered.
+fn coverage_of(st: &EvtxStats) -> impl PartialEq + std::fmt::Debug {
+    (
+        st.records,
+        st.malformed,
+        st.first,
+        st.last,
+        st.channel.clone(),
+        st.computer.clone(),
+        st.errors.clone(),
+        st.file_problems.clone(),
+        st.bad_times,
+        st.too_large,
+        st.unrendered,
+    )
+}
+
+/// The prefiltered parse hands on the same events as the full parse, with the same coverage;
+/// with every chunk open to skipping (the oldest and newest too), still the same events.
+fn assert_same_both_ways(name: &str, bytes: &[u8]) -> u64 {
+    let [
+        (full, full_events),
+        (skipped, skipped_events),
+        (all, all_events),
+    ] = read_both_ways(bytes);
+    assert_eq!(full.chunks_skipped, 0);
+    assert_eq!(skipped_events, full_events, "{name}: events");
+    assert_eq!(
+        coverage_of(&skipped),
+        coverage_of(&full),
+        "{name}: coverage"
+    );
+    assert_eq!(
+        all_events, full_events,
+        "{name}: events, every chunk open to skipping"
+    );
+    assert_eq!(all.records, full.records, "{name}: records");
+    all.chunks_skipped
+}
+
+#[test]
+fn prefiltered_and_full_parses_agree_on_the_real_samples() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    for dir in [
+        root.join("tests/fixtures/public/evtx"),
+        root.join("../shared/data/evtx"),
+        root.join("../shared/data/evtx/attack-samples"),
+    ] {
+        if let Ok(rd) = std::fs::read_dir(&dir) {
+            files.extend(
+                rd.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "evtx")),
+            );
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 4, "{files:?}");
+    let (mut skipped, mut with_events) = (0, 0);
+    for p in &files {
+        let bytes = std::fs::read(p).unwrap();
+        skipped += assert_same_both_ways(&p.display().to_string(), &bytes);
+        with_events += usize::from(!read_both_ways(&bytes)[0].1.is_empty());
+    }
+    // Most samples are one chunk, holding a hit: that chunk is rendered. Some are not.
+    eprintln!(
+        "{} real samples, {with_events} with events; {skipped} chunk(s) skipped",
+        files.len()
+    );
+    assert!(with_events >= 3);
+}
+
+/// A Sysmon 1 event; `hit` makes it a China Chopper command under w3wp.
+fn sysmon_process(id: u64, hit: bool) -> W {
+    let (parent, cmd) = if hit {
+        (
+            r"c:\windows\system32\inetsrv\w3wp.exe",
+            "cmd /c cd /d C:\\inetpub\\wwwroot\\aspnet_client&whoami&echo [S]&cd&echo [E]",
+        )
+    } else {
+        (
+            r"C:\Windows\System32\services.exe",
+            r"C:\Windows\system32\svchost.exe -k netsvcs -p -s Schedule",
+        )
+    };
+    W {
+        record_id: id,
+        unix_ms: ms("2021-02-10T08:00:00Z") + id as i64 * 1000,
+        provider: "Microsoft-Windows-Sysmon".into(),
+        event_id: 1,
+        level: 4,
+        channel: "Microsoft-Windows-Sysmon/Operational".into(),
+        computer: "EX01".into(),
+        named_data: vec![
+            ("Image".into(), r"C:\Windows\System32\cmd.exe".into()),
+            ("CommandLine".into(), cmd.into()),
+            ("ParentImage".into(), parent.into()),
+            ("User".into(), r"NT AUTHORITY\SYSTEM".into()),
+        ],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn prefiltered_and_full_parses_agree_on_written_logs_with_hits_anywhere() {
+    // About 90 records a chunk: hits in the first and last records of chunks, mid-chunk, in
+    // the first and the last chunk, and in runs of chunks with none at all.
+    let n = 3000u64;
+    for hits in [
+        vec![],
+        vec![1],
+        vec![n],
+        vec![1, n],
+        vec![90, 91, 92, 1500, 2999],
+        (1..=n).step_by(97).collect::<Vec<u64>>(),
+        (1..=n).step_by(601).collect(),
+    ] {
+        let events: Vec<W> = (1..=n)
+            .map(|id| sysmon_process(id, hits.contains(&id)))
+            .collect();
+        let bytes = evtx_writer::write_evtx(&events);
+        let chunks = (bytes.len() - 4096) / 65536;
+        assert!(chunks >= 20, "{chunks} chunks");
+        let skipped = assert_same_both_ways(&format!("hits {hits:?}"), &bytes);
+        let [(full, found), (some, _), _] = read_both_ways(&bytes);
+        assert_eq!(full.records, n);
+        assert_eq!(
+            found.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+            hits,
+            "every hit is found"
+        );
+        if hits.len() < 10 {
+            assert!(
+                some.chunks_skipped as usize >= chunks - hits.len() - 3,
+                "{} of {chunks} skipped, hits {hits:?}",
+                some.chunks_skipped
+            );
+        }
+        assert!(skipped >= some.chunks_skipped);
+    }
+}
+
+#[test]
+fn only_intact_chunks_are_skipped() {
+    let events: Vec<W> = (1..=600).map(|id| sysmon_process(id, false)).collect();
+    let bytes = evtx_writer::write_evtx(&events);
+    let chunks = (bytes.len() - 4096) / 65536;
+    let [(_, _), (st, _), _] = read_both_ways(&bytes);
+    assert_eq!(
+        st.chunks_skipped as usize,
+        chunks - 2,
+        "all but the edge chunks"
+    );
+    // A record's data altered in chunk 2 (its checksum no longer holds): rendered, and the
+    // mismatch reported as before.
+    let mut bad = bytes.clone();
+    let c2 = 4096 + 2 * 65536;
+    bad[c2 + 512 + 100] ^= 1;
+    let [(full, _), (st, _), _] = read_both_ways(&bad);
+    assert_eq!(st.chunks_skipped as usize, chunks - 3);
+    assert_eq!(coverage_of(&st), coverage_of(&full));
+    // A record header's time of 0 in chunk 1: rendered, so that the time comes from the event.
+    let mut zero = bytes.clone();
+    let c1 = 4096 + 65536;
+    put_u64(&mut zero, c1 + 512 + 16, 0);
+    refresh_checksums(&mut zero);
+    let [(full, _), (st, _), _] = read_both_ways(&zero);
+    assert_eq!(st.chunks_skipped as usize, chunks - 3);
+    assert_eq!(coverage_of(&st), coverage_of(&full));
+    assert_eq!(st.bad_times, 0);
+}
+
+#[test]
+fn the_same_on_one_thread_and_on_several() {
+    let events: Vec<W> = (1..=3000)
+        .map(|id| sysmon_process(id, id % 250 == 3))
+        .collect();
+    let bytes = evtx_writer::write_evtx(&events);
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let four = rayon::ThreadPoolBuilder::new()
+        .num_threads(4)
+        .build()
+        .unwrap();
+    let a = one.install(|| read_both_ways(&bytes));
+    let b = four.install(|| read_both_ways(&bytes));
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x.1, y.1);
+        assert_eq!(coverage_of(&x.0), coverage_of(&y.0));
+        assert_eq!(x.0.chunks_skipped, y.0.chunks_skipped);
+    }
+}
