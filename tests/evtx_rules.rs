@@ -587,3 +587,49 @@ fn chunk_skipping_changes_no_finding_and_no_coverage() {
         a.0
     );
 }
+
+/// Archived logs (`Archive-<channel>-<time>.evtx`, kept when a full log is archived instead of
+/// overwritten) are the channel's older records: read with it, in its group.
+#[test]
+fn archived_event_logs_are_read_with_their_channel() {
+    let d = clean_copy();
+    let logs = d.path().join(EVTX_DIR);
+    std::fs::write(
+        logs.join("Archive-MSExchange Management-2021-03-05-02-00-00-000.evtx"),
+        cmdlet_log_with_export_at_the_end(),
+    )
+    .unwrap();
+    // A look-alike of another channel and a text file of the same name shape stay out.
+    std::fs::write(logs.join("Archive-MSExchange Managementx-2021.evtx"), b"x").unwrap();
+    std::fs::write(logs.join("Archive-MSExchange Management-2021.txt"), b"x").unwrap();
+    let (code, r, _) = scan(&[d.path().to_str().unwrap()]);
+    assert_eq!((code, r["verdict"].as_str()), (1, Some("compromised")));
+    let f = finding(&r, "mailbox-export-to-web");
+    assert!(
+        f["source"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("Archive-MSExchange Management-2021-03-05-02-00-00-000.evtx"),
+        "{f}"
+    );
+    let g = coverage_group(&r, "EVTX/MSExchange Management");
+    assert_eq!(g["files"], 2, "{g}");
+    assert_eq!(g["problems"], serde_json::json!([]), "{g}");
+}
+
+/// An archived log that is not a regular file is reported, never dropped in silence.
+#[cfg(unix)]
+#[test]
+fn an_archived_event_log_that_is_a_link_is_reported() {
+    let d = clean_copy();
+    let logs = d.path().join(EVTX_DIR);
+    std::os::unix::fs::symlink(
+        "/etc/passwd",
+        logs.join("Archive-Security-2021-03-05-02-00-00-000.evtx"),
+    )
+    .unwrap();
+    let (_, r, _) = scan(&[d.path().to_str().unwrap()]);
+    assert_ne!(r["verdict"], "no-evidence");
+    let problems = coverage_group(&r, "EVTX/Security")["problems"].to_string();
+    assert!(problems.contains("Archive-Security-2021"), "{problems}");
+}

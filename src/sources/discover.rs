@@ -324,6 +324,45 @@ pub fn plan_root(root: &Path, exchange_path: Option<&Path>) -> Plan {
             }
             _ => false,
         });
+        // Archived logs of the same channel (`Archive-Security-2021-03-02-10-00-00-000.evtx`,
+        // written when a full log is archived instead of overwritten) hold its older records.
+        let (dir_rel, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+        let prefix = format!(
+            "archive-{}-",
+            name.strip_suffix(".evtx")
+                .unwrap_or(name)
+                .to_ascii_lowercase()
+        );
+        for dir in only_dirs(resolve_ci_all(root, dir_rel)).found {
+            match super::paths::list_dir(&dir) {
+                Ok(entries) => {
+                    for e in entries {
+                        let n = e
+                            .file_name()
+                            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+                            .unwrap_or_default();
+                        if !(n.starts_with(&prefix) && n.ends_with(".evtx")) {
+                            continue;
+                        }
+                        match e.symlink_metadata() {
+                            Ok(md) if md.is_file() => m.found.push(e),
+                            Ok(md) => specials.push(FileProblem {
+                                path: e.shown(),
+                                problem: super::files::special_problem(&md.file_type()),
+                            }),
+                            Err(err) => specials.push(FileProblem {
+                                path: e.shown(),
+                                problem: super::io_problem("cannot read", &err),
+                            }),
+                        }
+                    }
+                }
+                Err(problem) => specials.push(FileProblem {
+                    path: dir.shown(),
+                    problem: format!("{problem} (archived event logs not looked for)"),
+                }),
+            }
+        }
         let mut g = group_of(&label, SourceKind::Evtx, &m, shown(rel));
         g.problems.extend(specials);
         plan.groups.push(g);
