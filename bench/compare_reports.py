@@ -5,7 +5,8 @@
 
 Both folders hold the reports of `exhunt scan ... --out DIR` over the same tree. Every report
 file is compared after removing what is allowed to differ:
-  * times of the run (report.json `started`, `elapsed_ms`, `finished`; the tool's version);
+  * times of the run (report.json `started`, `elapsed_ms`, `finished`) and the tool's identity
+    (`tool`: version, commit, rule-pack hash);
   * the typed `cve` of findings, roll-ups and timeline rows (added by issue 14), and the `CVE`
     field it replaced;
   * the `cve` column of findings.csv and timeline.csv.
@@ -24,7 +25,7 @@ def scrub(v):
     if isinstance(v, dict):
         out = {}
         for k, x in v.items():
-            if k in RUN_KEYS or k == "cve":
+            if k in RUN_KEYS or k in ("cve", "tool"):
                 continue
             if k == "fields" and isinstance(x, dict):
                 x = {a: b for a, b in x.items() if a != "CVE"}
