@@ -84,6 +84,7 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         .map(|r| {
             let bad =
                 |what: &str| -> ! { panic!("exchange_cmdlets.tsv line {}: bad {what}", r.line) };
+            let g = r.graded("exchange_cmdlets.tsv");
             let scope = match r.get("scope") {
                 "params" => Scope::Params,
                 "all" => Scope::All,
@@ -112,15 +113,9 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
                     "same" => false,
                     _ => bad("on_fail"),
                 },
-                class: r.get("class").parse().ok().unwrap_or_else(|| bad("class")),
-                severity: r
-                    .get("severity")
-                    .parse()
-                    .ok()
-                    .unwrap_or_else(|| bad("severity")),
-                cve: Some(r.get("cve"))
-                    .filter(|c| crate::model::check_cve(c).is_ok())
-                    .unwrap_or_else(|| bad("cve")),
+                class: g.class,
+                severity: g.severity,
+                cve: g.cve,
                 title: r.get("title"),
                 why: r.get("why"),
             }

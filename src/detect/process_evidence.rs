@@ -121,19 +121,14 @@ static CMD_RULES: LazyLock<Vec<CmdRule>> = LazyLock::new(|| {
         .map(|r| {
             let bad =
                 |what: &str| -> ! { panic!("process_cmdlines.tsv line {}: bad {what}", r.line) };
+            let g = r.graded("process_cmdlines.tsv");
             CmdRule {
                 id: r.get("rule"),
                 pattern: Regex::new(&format!("(?i){}", r.get("pattern")))
                     .unwrap_or_else(|_| bad("pattern")),
-                class: r.get("class").parse().ok().unwrap_or_else(|| bad("class")),
-                severity: r
-                    .get("severity")
-                    .parse()
-                    .ok()
-                    .unwrap_or_else(|| bad("severity")),
-                cve: Some(r.get("cve"))
-                    .filter(|c| crate::model::check_cve(c).is_ok())
-                    .unwrap_or_else(|| bad("cve")),
+                class: g.class,
+                severity: g.severity,
+                cve: g.cve,
                 title: r.get("title"),
                 why: r.get("why"),
             }

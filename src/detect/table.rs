@@ -56,7 +56,36 @@ impl Table {
     }
 }
 
+/// The grading columns every rule table has: `class`, `severity`, `cve`.
+pub struct Graded {
+    pub class: crate::model::Class,
+    pub severity: crate::model::Severity,
+    pub cve: &'static str,
+}
+
 impl Row<'_> {
+    /// The row's `class`, `severity` and `cve` cells, checked. Panics on a bad cell, naming
+    /// `table` and the line (tables are part of the build; a unit test loads each one).
+    pub fn graded(&self, table: &str) -> Graded {
+        let bad =
+            |what: &str, e: String| -> ! { panic!("{table} line {}: bad {what}: {e}", self.line) };
+        let cve = self.get("cve");
+        if let Err(e) = crate::model::check_cve(cve) {
+            bad("cve", e)
+        }
+        Graded {
+            class: self
+                .get("class")
+                .parse()
+                .unwrap_or_else(|e| bad("class", e)),
+            severity: self
+                .get("severity")
+                .parse()
+                .unwrap_or_else(|e| bad("severity", e)),
+            cve,
+        }
+    }
+
     /// The cell of `column` (empty when the row is short). Panics on an unknown column name.
     pub fn get(&self, column: &str) -> &'static str {
         let i = self
@@ -82,6 +111,7 @@ pub fn basename_lower(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Class, Severity};
 
     #[test]
     fn reads_by_column_name() {
@@ -98,5 +128,28 @@ mod tests {
         assert_eq!(basename_lower("C:\\Windows\\System32\\CMD.EXE"), "cmd.exe");
         assert_eq!(basename_lower("\"c:\\a b\\w3wp.exe\""), "w3wp.exe");
         assert_eq!(basename_lower(""), "");
+    }
+
+    #[test]
+    fn graded_reads_the_three_grading_cells() {
+        let t = Table::parse(
+            "t",
+            "rule\tclass\tseverity\tcve\na\tattempt\thigh\tCVE-2021-31207\n",
+        );
+        let g = t.rows().next().unwrap().graded("t");
+        assert_eq!(
+            (g.class, g.severity, g.cve),
+            (Class::Attempt, Severity::High, "CVE-2021-31207")
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "t line 2: bad cve")]
+    fn graded_refuses_a_bad_cve() {
+        let t = Table::parse(
+            "t",
+            "rule\tclass\tseverity\tcve\na\tattempt\thigh\tProxyShell\n",
+        );
+        let _ = t.rows().next().unwrap().graded("t");
     }
 }
