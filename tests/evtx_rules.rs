@@ -586,6 +586,19 @@ fn chunk_skipping_changes_no_finding_and_no_coverage() {
         "{:?}",
         a.0
     );
+    // Both runs say how they read the event logs.
+    let notes = |r: &Value| r["notes"].to_string();
+    assert!(
+        notes(&skipping.report)
+            .contains("were counted and timed from the record headers, not rendered"),
+        "{}",
+        notes(&skipping.report)
+    );
+    assert!(
+        notes(&full).contains("EXHUNT_EVTX_NO_SKIP is set: every chunk is rendered"),
+        "{}",
+        notes(&full)
+    );
 }
 
 /// Archived logs (`Archive-<channel>-<time>.evtx`, kept when a full log is archived instead of

@@ -81,24 +81,7 @@ pub static INDICATORS: LazyLock<Indicators> = LazyLock::new(|| {
         .unwrap_or_else(|e| panic!("embedded indicator files are invalid: {e}"))
 });
 
-/// Compares user agents across sources (field guide §4.5): IIS writes spaces as `+`, HttpProxy
-/// writes commas as spaces. `+` and `,` become spaces, runs of spaces collapse, case is folded.
-pub fn normalize_ua(ua: &str) -> String {
-    let mut out = String::with_capacity(ua.len());
-    let mut space = false;
-    for c in ua.trim().chars() {
-        if c == '+' || c == ',' || c.is_whitespace() {
-            space = true;
-            continue;
-        }
-        if space && !out.is_empty() {
-            out.push(' ');
-        }
-        space = false;
-        out.extend(c.to_lowercase());
-    }
-    out
-}
+pub use crate::sources::request::normalize_ua;
 
 /// An address as a lookup key: trimmed, lowercase, IPv4-mapped IPv6 unwrapped.
 pub fn ip_key(ip: &str) -> String {

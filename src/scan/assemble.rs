@@ -33,7 +33,10 @@ pub(super) fn assemble(
     let mut host_votes: BTreeMap<(u8, String), u64> = BTreeMap::new();
     let mut builds: Vec<String> = Vec::new();
     let mut totals = Totals::default();
+    let (mut skipped_chunks, mut skipped_files) = (0u64, 0u64);
     for o in outcomes {
+        skipped_chunks += o.evtx_chunks_skipped;
+        skipped_files += u64::from(o.evtx_chunks_skipped > 0);
         totals.files += 1;
         totals.bytes += o.cov.bytes;
         totals.records += o.cov.records;
@@ -58,6 +61,11 @@ pub(super) fn assemble(
                 coverage.push(g);
             }
         }
+    }
+    if skipped_chunks > 0 {
+        notes.push(format!(
+            "event logs: {skipped_chunks} chunk(s) in {skipped_files} file(s) hold none of the checks' literals (as text or UTF-16): their records were counted and timed from the record headers, not rendered (EXHUNT_EVTX_NO_SKIP=1 renders every chunk)"
+        ));
     }
     // Discovery problems belong to the group whose folder holds the file.
     for p in std::mem::take(&mut problems) {

@@ -290,6 +290,11 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         (prepared, web),
     );
     result.notes.extend(thread_note);
+    if let Some(why) = prefilters.evtx_skip_off()
+        && kinds.values().any(|k| *k == SourceKind::Evtx)
+    {
+        result.notes.push(format!("event logs: {why}"));
+    }
     phase.mark("assemble");
     let (text_files, rolled_up) = if opts.selected(PIVOT) {
         (&text_files[..], &result.rolled_up[..])

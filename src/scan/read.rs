@@ -28,6 +28,8 @@ pub(super) struct FileOutcome {
     pub(super) rolled: RollUps,
     pub(super) hosts: Vec<(String, &'static str)>,
     pub(super) builds: Vec<String>,
+    /// EVTX: chunks counted from their record headers, not rendered (no literal in them).
+    pub(super) evtx_chunks_skipped: u64,
 }
 
 /// Per source kind: the selected checks that read it, and a prefilter built from their literals.
@@ -44,6 +46,11 @@ pub(super) struct Prefilters {
 }
 
 impl Prefilters {
+    /// Why no EVTX chunk is skipped, when skipping is off for the selected checks' literals.
+    pub(super) fn evtx_skip_off(&self) -> Option<&str> {
+        self.evtx_chunks.off()
+    }
+
     pub(super) fn new(opts: &ScanOptions, ctx: &Ctx) -> Self {
         let mut checks = HashMap::new();
         let mut by_kind = HashMap::new();
@@ -125,6 +132,7 @@ pub(super) fn scan_file(planned: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> Fi
         rolled: RollUps::default(),
         hosts: Vec::new(),
         builds: Vec::new(),
+        evtx_chunks_skipped: 0,
     };
     o.cov.files = 1;
     o.cov.problems.extend(confirm_problem);
@@ -160,6 +168,7 @@ pub(super) fn scan_file(planned: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> Fi
                     o.cov.malformed = st.malformed;
                     o.cov.first = st.first;
                     o.cov.last = st.last;
+                    o.evtx_chunks_skipped = st.chunks_skipped;
                     for e in st.errors {
                         problem(&mut o, format!("damaged record skipped: {e}"));
                     }

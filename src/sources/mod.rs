@@ -13,6 +13,7 @@ pub mod oab;
 pub mod paths;
 pub mod reader;
 pub mod record;
+pub mod request;
 pub mod w3c;
 pub mod webfiles;
 

@@ -34,15 +34,7 @@ pub struct Pivots {
     pub ua_words: BTreeSet<String>,
 }
 
-/// Compares user agents across logs: IIS writes spaces as `+`, HttpProxy turns commas into
-/// spaces; both are made spaces, runs of blanks collapsed, letters lowercased.
-pub fn normalize_ua(ua: &str) -> String {
-    ua.replace(['+', ','], " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_ascii_lowercase()
-}
+pub use crate::sources::request::normalize_ua;
 
 /// A user agent worth sweeping for: not a browser's or a legitimate client's.
 pub fn distinctive_ua(norm: &str) -> bool {

@@ -16,6 +16,7 @@ use crate::model::rollup::ByKey;
 use crate::model::{Earliest, FileProblem, Finding, Timestamp};
 use crate::sources::reader::{self, Line, Parsed, TextReader};
 use crate::sources::record::{At, Record};
+use crate::sources::request::Request;
 use crate::sources::{SourceFile, SourceKind, httpproxy, lines, open_read_only, w3c};
 use rayon::prelude::*;
 use std::collections::HashSet;
@@ -300,31 +301,42 @@ fn nonempty(s: impl Into<String>) -> Option<String> {
     (!t.is_empty() && t != "-").then(|| t.to_string())
 }
 
-fn hp_req(r: &httpproxy::Record<'_>) -> Req {
-    use httpproxy::Col;
-    let stem = r.get(Col::UrlStem);
-    let query = r.get(Col::UrlQuery);
+/// The timeline's fields of a web request ([`Request`]: HttpProxy or IIS). IIS: its `cafeReqId`
+/// (in Exchange's query suffix) is the request id, and an `X-Forwarded-For` column, when logged,
+/// counts as a client address.
+fn web_req(
+    r: &Request<'_>,
+    time: Option<Timestamp>,
+    request_id: Option<String>,
+    xff: Option<String>,
+) -> Req {
+    let ip = match (nonempty(r.c_ip.as_ref()), xff) {
+        (Some(c), Some(x)) => Some(format!("{c},{x}")),
+        (c, x) => c.or(x),
+    };
     Req {
-        time: r.bytes(Col::DateTime).and_then(Timestamp::parse_leading),
-        ip: nonempty(r.get(Col::ClientIpAddress)),
-        user_agent: nonempty(r.get(Col::UserAgent)),
-        method: nonempty(r.get(Col::Method)),
-        url: nonempty(if query.trim().is_empty() {
-            stem.into_owned()
-        } else {
-            format!("{stem}?{query}")
-        }),
-        status: nonempty(r.get(Col::HttpStatus)),
-        user: nonempty(r.get(Col::AuthenticatedUser)),
-        request_id: nonempty(r.get(Col::RequestId)),
+        time,
+        ip,
+        user_agent: nonempty(r.ua_raw.as_ref()),
+        method: nonempty(r.method.as_ref()),
+        url: nonempty(r.url_raw()),
+        status: nonempty(r.status_text.as_ref()),
+        user: nonempty(r.user.as_ref()),
+        request_id,
     }
 }
 
-/// The request fields of an IIS W3C record (`sources::w3c`: fields bound by `#Fields`, re-bound
-/// mid-file). The URL drops Exchange's query suffix; its `cafeReqId` becomes the request id, and an
-/// `X-Forwarded-For` column, when logged, counts as a client address.
+fn hp_req(r: &httpproxy::Record<'_>) -> Req {
+    use httpproxy::Col;
+    web_req(
+        &Request::from_httpproxy(r),
+        r.bytes(Col::DateTime).and_then(Timestamp::parse_leading),
+        nonempty(r.get(Col::RequestId)),
+        None,
+    )
+}
+
 fn iis_req(r: &w3c::W3cRecord<'_>) -> Req {
-    use w3c::F;
     let rid = {
         let suffix = r.exchange_suffix();
         let l = suffix.to_ascii_lowercase();
@@ -338,20 +350,12 @@ fn iis_req(r: &w3c::W3cRecord<'_>) -> Req {
         .get_named("X-Forwarded-For")
         .or_else(|| r.get_named("cs(X-Forwarded-For)"))
         .and_then(nonempty);
-    let ip = match (nonempty(r.value(F::ClientIp)), xff) {
-        (Some(c), Some(x)) => Some(format!("{c},{x}")),
-        (c, x) => c.or(x),
-    };
-    Req {
-        time: Timestamp::parse_leading(r.date_time().as_bytes()),
-        ip,
-        user_agent: nonempty(r.value(F::UserAgent)),
-        method: nonempty(r.value(F::Method)),
-        url: nonempty(r.url()),
-        status: nonempty(r.value(F::Status)),
-        user: nonempty(r.value(F::Username)),
-        request_id: rid,
-    }
+    web_req(
+        &Request::from_iis(r),
+        Timestamp::parse_leading(r.date_time().as_bytes()),
+        rid,
+        xff,
+    )
 }
 
 fn event(

@@ -20,6 +20,7 @@ mod matcher;
 mod request;
 mod table;
 
+use crate::sources::request::Request;
 pub use hunt::HuntFold;
 #[cfg(test)]
 pub use hunt::fold_shell_hunting;
@@ -106,7 +107,7 @@ impl Check for IisWeb {
         let Some(cands) = set.candidates(Src::Iis, at.raw) else {
             return;
         };
-        let req = Req::from_iis(r);
+        let req = Req::new(Request::from_iis(r));
         let matches = set.matches(&cands, &req, ctx);
         let Some(m) = best(&matches) else { return };
         let mut fields = iis_fields(r);
@@ -130,7 +131,7 @@ impl Check for HttpProxyWeb {
         let Some(cands) = set.candidates(Src::HttpProxy, at.raw) else {
             return;
         };
-        let req = Req::from_httpproxy(r);
+        let req = Req::new(Request::from_httpproxy(r));
         let matches = set.matches(&cands, &req, ctx);
         let Some(m) = best(&matches) else { return };
         let mut fields = super::cve_2021_26855::httpproxy_fields(r);

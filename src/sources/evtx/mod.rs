@@ -436,6 +436,9 @@ pub fn read_from<R: std::io::Read + std::io::Seek>(
 
 /// Chunks handed to the workers at a time, per thread.
 const CHUNKS_PER_THREAD: usize = 4;
+/// The most chunks read at once for one file, whatever the thread count: 16 chunks of 64 KiB,
+/// each rendering to at most 2 MiB of JSON (`MAX_CHUNK_JSON`), bound the memory of a batch.
+const MAX_BATCH: usize = 16;
 
 /// [`read_with`] over any seekable reader.
 ///
@@ -497,13 +500,21 @@ fn read_chunks<R: std::io::Read + std::io::Seek>(
     let mut file_left = RenderBudget::for_file(layout.bytes).file_left;
     let mut iter = parser.chunks();
     loop {
-        let batch: Vec<_> = iter.by_ref().take(CHUNKS_PER_THREAD * threads).collect();
+        // A file spreads over the pool only while fewer files than threads are being read, and
+        // then a bounded batch at a time (each chunk's records are held until its batch is
+        // done); otherwise it streams one chunk at a time.
+        let shared =
+            threads > 1 && FILES_READING.load(std::sync::atomic::Ordering::Relaxed) < threads;
+        let size = if shared {
+            (CHUNKS_PER_THREAD * threads).min(MAX_BATCH)
+        } else {
+            1
+        };
+        let batch: Vec<_> = iter.by_ref().take(size).collect();
         if batch.is_empty() {
             break;
         }
-        let shared = threads > 1
-            && batch.len() > 1
-            && FILES_READING.load(std::sync::atomic::Ordering::Relaxed) < threads;
+        let shared = shared && batch.len() > 1;
         let outs: Vec<ChunkOut> = if shared {
             batch.into_par_iter().map(|c| read_chunk(&job, c)).collect()
         } else {
