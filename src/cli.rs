@@ -68,6 +68,22 @@ pub enum Command {
     Checks(CatalogArgs),
     /// List the rules of the tables under rules/ (web requests, cmdlets, command lines), or show one.
     Rules(RulesArgs),
+    /// Print a shell completion script: `exhunt completions bash > /etc/bash_completion.d/exhunt`.
+    Completions(CompletionsArgs),
+    /// Print a man page (roff): `exhunt man > exhunt.1`, `exhunt man scan > exhunt-scan.1`.
+    Man(ManArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// A subcommand (scan, verify, ...): its own page, with every option.
+    pub command: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Args, Debug)]
@@ -384,6 +400,46 @@ pub fn run(cli: Cli) -> i32 {
         Command::Verify(args) => run_verify(&args),
         Command::Checks(args) => run_checks(&args),
         Command::Rules(args) => run_rules(&args),
+        Command::Completions(args) => {
+            use clap::CommandFactory as _;
+            let mut out = Vec::new();
+            clap_complete::generate(args.shell, &mut Cli::command(), "exhunt", &mut out);
+            say_raw(&String::from_utf8_lossy(&out));
+            0
+        }
+        Command::Man(args) => {
+            use clap::CommandFactory as _;
+            let mut top = Cli::command();
+            top.build();
+            let page = match &args.command {
+                None => top,
+                Some(name) => match top.find_subcommand(name) {
+                    // Leaked once: clap names are static strings (this process ends right after).
+                    Some(sub) => sub
+                        .clone()
+                        .name(&*Box::leak(format!("exhunt-{name}").into_boxed_str()))
+                        .version(crate::long_version()),
+                    None => {
+                        eprintln!(
+                            "exhunt: no subcommand {:?} (exhunt --help lists them)",
+                            crate::report::sanitize::terminal(name)
+                        );
+                        return 2;
+                    }
+                },
+            };
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(page).render(&mut out) {
+                Ok(()) => {
+                    say_raw(&String::from_utf8_lossy(&out));
+                    0
+                }
+                Err(e) => {
+                    eprintln!("exhunt: cannot write the man page: {e}");
+                    2
+                }
+            }
+        }
     }
 }
 

@@ -505,3 +505,39 @@ fn checks_and_rules_list_what_the_scan_runs() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("no rule \"no-such-rule\""));
     assert!(bad.stdout.is_empty());
 }
+
+#[test]
+fn completions_and_man_pages_come_from_the_command_line_definition() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let o = run(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}");
+        let text = String::from_utf8_lossy(&o.stdout);
+        for word in ["scan", "verify", "checks", "since", "collect-zip"] {
+            assert!(text.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    let bad = run(&["completions", "tcsh"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(bad.stdout.is_empty());
+
+    let top = String::from_utf8_lossy(&run(&["man"]).stdout).into_owned();
+    assert!(top.contains(".TH exhunt 1"), "{top}");
+    assert!(
+        top.contains(exhunt::rules::pack_hash()),
+        "the page names its build"
+    );
+    let scan = run(&["man", "scan"]);
+    assert_eq!(scan.status.code(), Some(0));
+    let scan = String::from_utf8_lossy(&scan.stdout);
+    assert!(
+        scan.contains(".TH exhunt\\-scan 1") || scan.contains(".TH exhunt-scan 1"),
+        "{scan}"
+    );
+    assert!(
+        scan.contains("\\-\\-since") && scan.contains("\\-\\-collect\\-zip"),
+        "{scan}"
+    );
+    let bad = run(&["man", "nope"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no subcommand \"nope\""));
+}
