@@ -1199,6 +1199,33 @@ struct Req {
 }
 
 impl Req {
+    /// An internet scanner's request outside Exchange's virtual directories (the same draws in
+    /// both generators, so the sparse tree keeps its bytes).
+    fn internet_noise(&mut self, rng: &mut Rng, w: &World) {
+        self.exch_vdir = false;
+        self.cip = [203, 0, 113, 128 + rng.below(120) as u8];
+        self.ua = if rng.chance(0.3) {
+            0
+        } else {
+            *rng.pick(&[w.u.zgrab, w.u.chrome74, w.ua_browser[0]])
+        };
+        let (stem, st) = *rng.pick(&[
+            ("/", 200u16),
+            ("/favicon.ico", 200),
+            ("/robots.txt", 404),
+            ("/.env", 404),
+            ("/wp-login.php", 404),
+            ("/remote/login", 404),
+            ("/.git/config", 404),
+            ("/cgi-bin/luci", 404),
+            ("/iisstart.htm", 200),
+        ]);
+        self.stem.push_str(stem);
+        self.status = st;
+        self.win32 = if st == 404 { 2 } else { 0 };
+        self.dur = rng.range(0, 30);
+    }
+
     fn reset(&mut self, t: i64, rid: [u8; 16], proto: usize) {
         self.t = t;
         self.dur = 0;
@@ -2918,28 +2945,7 @@ impl<'a> Main<'a> {
                 r.dur = rng.range(0, 4);
             }
             _ => {
-                r.exch_vdir = false;
-                r.cip = [203, 0, 113, 128 + rng.below(120) as u8];
-                r.ua = if rng.chance(0.3) {
-                    0
-                } else {
-                    *rng.pick(&[w.u.zgrab, w.u.chrome74, w.ua_browser[0]])
-                };
-                let (stem, st) = *rng.pick(&[
-                    ("/", 200u16),
-                    ("/favicon.ico", 200),
-                    ("/robots.txt", 404),
-                    ("/.env", 404),
-                    ("/wp-login.php", 404),
-                    ("/remote/login", 404),
-                    ("/.git/config", 404),
-                    ("/cgi-bin/luci", 404),
-                    ("/iisstart.htm", 200),
-                ]);
-                r.stem.push_str(stem);
-                r.status = st;
-                r.win32 = if st == 404 { 2 } else { 0 };
-                r.dur = rng.range(0, 30);
+                r.internet_noise(rng, w);
             }
         }
         iis_line(&mut self.line, &self.req, w, false, 0, &mut self.rng);
@@ -3407,28 +3413,7 @@ impl<'a> Main<'a> {
         let r = &mut self.req;
         r.method = "GET";
         r.is_auth = false;
-        r.exch_vdir = false;
-        r.cip = [203, 0, 113, 128 + rng.below(120) as u8];
-        r.ua = if rng.chance(0.3) {
-            0
-        } else {
-            *rng.pick(&[w.u.zgrab, w.u.chrome74, w.ua_browser[0]])
-        };
-        let (stem, st) = *rng.pick(&[
-            ("/", 200u16),
-            ("/favicon.ico", 200),
-            ("/robots.txt", 404),
-            ("/.env", 404),
-            ("/wp-login.php", 404),
-            ("/remote/login", 404),
-            ("/.git/config", 404),
-            ("/cgi-bin/luci", 404),
-            ("/iisstart.htm", 200),
-        ]);
-        r.stem.push_str(stem);
-        r.status = st;
-        r.win32 = if st == 404 { 2 } else { 0 };
-        r.dur = rng.range(0, 30);
+        r.internet_noise(rng, w);
         self.iis_out(false, 0, C_NOISE)
     }
 }
