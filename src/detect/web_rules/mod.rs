@@ -28,8 +28,8 @@ pub use request::Req;
 pub use table::{Match, RULES, Rule, RuleSet, Src, best};
 
 use super::indicators::INDICATORS;
-use super::{At, Check, CheckInfo, Ctx, FileFold, Record, rps_cat};
-use crate::model::{Evidence, Finding, Timestamp};
+use super::{At, Check, CheckInfo, Ctx, Draft, FileFold, Record, rps_cat};
+use crate::model::{Finding, Timestamp};
 use crate::sources::SourceKind;
 use crate::sources::httpproxy::Col;
 use crate::sources::w3c::{self, F, W3cRecord};
@@ -247,24 +247,17 @@ fn finding(
     if !m.rule.refs.is_empty() {
         fields.push(("refs".into(), m.rule.refs.clone()));
     }
-    Finding {
-        check: info.id,
+    Draft {
         rule: m.rule.id.as_str(),
         cve: m.rule.cve.as_str(),
         title,
         class: m.class,
         severity: m.severity,
         time,
-        source: Evidence {
-            path: at.path.to_string(),
-            line: at.line,
-            offset: at.offset,
-            record_id: at.record_id,
-        },
-        raw: Finding::raw_text(at.raw),
-        fields: std::mem::take(fields).into(),
+        fields: std::mem::take(fields),
         why: m.why.to_string(),
     }
+    .at(info, at)
 }
 
 #[cfg(test)]
