@@ -159,6 +159,17 @@ pub struct ScanArgs {
     /// Do not print the console summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Print report.json to standard output instead of the console summary (other messages go
+    /// to standard error).
+    #[arg(long)]
+    pub json: bool,
+    /// List every finding in the console summary, not the most serious few.
+    #[arg(long)]
+    pub all: bool,
+    /// List only findings of this severity or above in the console summary (the others are
+    /// counted; every report file keeps them all).
+    #[arg(long, value_enum, default_value_t = MinSeverity::Info, value_name = "LEVEL")]
+    pub min_severity: MinSeverity,
     /// Do not draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
@@ -352,6 +363,42 @@ fn check_exchange_path(root: &std::path::Path, p: &std::path::Path) -> Result<()
     })
 }
 
+/// `--min-severity`: the severities, lowest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum MinSeverity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl MinSeverity {
+    pub fn severity(self) -> crate::model::Severity {
+        use crate::model::Severity as S;
+        match self {
+            MinSeverity::Info => S::Info,
+            MinSeverity::Low => S::Low,
+            MinSeverity::Medium => S::Medium,
+            MinSeverity::High => S::High,
+            MinSeverity::Critical => S::Critical,
+        }
+    }
+}
+
+/// The console's width when standard output is a terminal (`COLUMNS` wins), else none: a file or
+/// pipe gets whole lines.
+fn console_width() -> Option<usize> {
+    use std::io::IsTerminal as _;
+    if let Some(c) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
+        return Some(c).filter(|c: &usize| *c >= 40);
+    }
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    terminal_size::terminal_size().map(|(w, _)| (w.0 as usize).max(40))
+}
+
 /// When the console summary is coloured (`--color`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
@@ -489,6 +536,17 @@ macro_rules! say {
     }};
 }
 
+/// As [`say!`], to standard error when standard output carries JSON (`--json`).
+macro_rules! tell {
+    ($json:expr, $($t:tt)*) => {{
+        if $json {
+            eprintln!($($t)*);
+        } else {
+            say!($($t)*);
+        }
+    }};
+}
+
 /// As [`say!`], for text that already ends its lines.
 fn say_raw(s: &str) {
     use std::io::Write as _;
@@ -559,8 +617,20 @@ fn run_scan(args: &ScanArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
-    if !args.quiet {
-        say_raw(&report::console::render(&result, use_color(args.color)));
+    if args.json {
+        let out = std::io::stdout().lock();
+        if let Err(e) = report::json::write_json(&result, out) {
+            eprintln!("exhunt: error: cannot write report.json to standard output: {e}");
+            return EXIT_ERROR;
+        }
+    } else if !args.quiet {
+        let style = report::console::Style {
+            color: use_color(args.color),
+            all: args.all,
+            min_severity: args.min_severity.severity(),
+            width: console_width(),
+        };
+        say_raw(&report::console::render(&result, &style));
     }
     if let (Some(out), Some(real)) = (&args.out, &out_dir) {
         match report::write_all(&result, real)
@@ -573,7 +643,8 @@ fn run_scan(args: &ScanArgs) -> i32 {
                     } else {
                         String::new()
                     };
-                    say!(
+                    tell!(
+                        args.json,
                         "Reports written to {} ({} files{removed})",
                         terminal(&out.display().to_string()),
                         files.len()
@@ -603,7 +674,8 @@ fn run_scan(args: &ScanArgs) -> i32 {
                     );
                 }
                 if !args.quiet {
-                    say!(
+                    tell!(
+                        args.json,
                         "Evidence collected to {} ({} file(s), {} not collected); manifest.json SHA-256 {}",
                         terminal(&c.location.display().to_string()),
                         c.manifest.files.len(),

@@ -110,3 +110,69 @@ mod tests {
         }
     }
 }
+
+/// A family of flaws fixed by one security update.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Chain {
+    ProxyLogon,
+    ProxyShell,
+    ProxyShell31207,
+    ProxyNotShell,
+}
+
+impl Chain {
+    pub const ALL: [Chain; 4] = [
+        Chain::ProxyLogon,
+        Chain::ProxyShell,
+        Chain::ProxyShell31207,
+        Chain::ProxyNotShell,
+    ];
+
+    pub(crate) fn column(self) -> &'static str {
+        match self {
+            Chain::ProxyLogon => "proxylogon",
+            Chain::ProxyShell => "proxyshell",
+            Chain::ProxyShell31207 => "proxyshell_31207",
+            Chain::ProxyNotShell => "proxynotshell",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Chain::ProxyLogon => "ProxyLogon",
+            Chain::ProxyShell => "ProxyShell",
+            Chain::ProxyShell31207 => "ProxyShell (CVE-2021-31207)",
+            Chain::ProxyNotShell => "ProxyNotShell/OWASSRF",
+        }
+    }
+
+    pub fn update(self) -> &'static str {
+        match self {
+            Chain::ProxyLogon => "March 2021 SU",
+            Chain::ProxyShell => "April 2021 SU",
+            Chain::ProxyShell31207 => "May 2021 SU",
+            Chain::ProxyNotShell => "November 2022 SU",
+        }
+    }
+
+    pub fn cves(self) -> &'static [&'static str] {
+        match self {
+            Chain::ProxyLogon => &[
+                "CVE-2021-26855",
+                "CVE-2021-26857",
+                "CVE-2021-26858",
+                "CVE-2021-27065",
+            ],
+            Chain::ProxyShell => &["CVE-2021-34473", "CVE-2021-34523"],
+            Chain::ProxyShell31207 => &["CVE-2021-31207"],
+            Chain::ProxyNotShell => &["CVE-2022-41040", "CVE-2022-41082", "CVE-2022-41080"],
+        }
+    }
+}
+
+/// The chain whose update fixes `cve` (`CVE-2021-26855` or `cve-2021-26855`).
+pub fn chain_of(cve: &str) -> Option<Chain> {
+    Chain::ALL
+        .into_iter()
+        .find(|c| c.cves().iter().any(|x| x.eq_ignore_ascii_case(cve.trim())))
+}

@@ -8,10 +8,11 @@ mod finding;
 pub mod names;
 pub mod rollup;
 mod size;
+mod summary;
 mod time;
 mod verdict;
 
-pub use build::{Build, BuildAssessment, ChainAssessment, Patched};
+pub use build::{Build, BuildAssessment, Chain, ChainAssessment, Patched, chain_of};
 pub use coverage::{CheckState, CheckStatus, FileProblem, Seen, SourceCoverage, holder_of};
 pub(crate) use coverage::{max_opt, min_opt};
 pub use earliest::Earliest;
@@ -19,5 +20,6 @@ pub use finding::{
     CLIENT_IP_FIELDS, Class, Evidence, Fields, Finding, MAX_RAW, Severity, check_cve, cve_ids,
 };
 pub use size::show_size;
+pub use summary::{Summary, client_of, summarize};
 pub use time::{Timestamp, Window};
 pub use verdict::{Verdict, decide};

@@ -8,8 +8,35 @@ use crate::model::{CheckState, Class, Finding, Severity, Verdict, show_size};
 use crate::scan::ScanResult;
 use std::fmt::Write;
 
-/// How many findings per check are shown before "... and N more".
-pub const SHOWN_PER_CHECK: usize = 5;
+/// How many findings the ranked list shows before "... and N more" (unless `--all`).
+pub const SHOWN_TOP: usize = 15;
+
+/// How many findings of one rule the ranked list shows (unless `--all`).
+pub const PER_RULE: usize = 2;
+
+/// How the summary is drawn.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    /// ANSI colours (never inside untrusted text).
+    pub color: bool,
+    /// Every finding, not the first [`SHOWN_TOP`].
+    pub all: bool,
+    /// Findings below this severity are counted, not listed.
+    pub min_severity: Severity,
+    /// Lines are cut to this many characters (a terminal's width); `None`: never cut.
+    pub width: Option<usize>,
+}
+
+impl Style {
+    pub fn plain() -> Style {
+        Style {
+            color: false,
+            all: false,
+            min_severity: Severity::Info,
+            width: None,
+        }
+    }
+}
 
 struct Paint {
     on: bool,
@@ -35,31 +62,167 @@ fn short(s: &str, n: usize) -> String {
 
 fn sev_code(s: Severity) -> &'static str {
     match s {
-        Severity::Critical | Severity::High => "1;31",
+        Severity::Critical => "1;97;41",
+        Severity::High => "1;31",
         Severity::Medium => "33",
         Severity::Low => "36",
         Severity::Info => "2",
     }
 }
 
-fn finding_line(f: &Finding, p: &Paint) -> String {
-    let when = f.time.map(|t| t.to_string()).unwrap_or_else(|| "-".into());
-    let mut who = String::new();
-    if let Some(ip) = ["ClientIPAddress", "c-ip"]
+/// The HTTP status a finding's record carries (web logs), if any.
+fn status_of(f: &Finding) -> Option<&str> {
+    ["HttpStatus", "sc-status"]
         .iter()
         .find_map(|k| f.field(k))
         .filter(|s| !s.is_empty() && *s != "-")
-    {
-        who = format!(" from {ip}");
+}
+
+/// Cuts `s` to `width` characters with an ellipsis (never inside an escape: `s` is plain).
+fn fit(s: &str, width: Option<usize>) -> String {
+    match width {
+        Some(w) if s.chars().count() > w && w > 1 => short(s, w - 1),
+        _ => s.to_string(),
     }
-    format!(
-        "    {} {} {}{}\n      at {}",
-        p.c(sev_code(f.severity), &format!("[{}]", f.severity.as_str())),
-        when,
-        terminal(&short(&f.title, 160)),
-        terminal(&who),
-        terminal(&f.source.locator()),
+}
+
+/// Two lines per finding: severity, class, time, status and check first (never cut), then the
+/// title and client, cut to the width; then where the evidence is.
+fn finding_line(f: &Finding, p: &Paint, width: Option<usize>) -> String {
+    let when = f.time.map(|t| t.to_string()).unwrap_or_else(|| "-".into());
+    let sev = format!("[{}]", f.severity.as_str());
+    let status = status_of(f)
+        .map(|s| format!(" {}", terminal(&short(s, 6))))
+        .unwrap_or_default();
+    let head = format!(
+        "  {sev:<10} {:<17} {when}{status} {}/{}",
+        f.class.as_str(),
+        f.check,
+        terminal(f.rule)
+    );
+    let who = crate::model::client_of(f)
+        .map(|ip| format!(" from {}", terminal(ip)))
+        .unwrap_or_default();
+    let title = format!("      {}{who}", terminal(&short(&f.title, 300)));
+    let at = format!("      at {}", terminal(&f.source.locator()));
+    let head = head.replacen(&sev, &p.c(sev_code(f.severity), &sev), 1);
+    format!("{head}\n{}\n{}", fit(&title, width), fit(&at, width))
+}
+
+/// The ranking of the list: what counts for the verdict first (info last); then hits
+/// (exploitation and what followed it), attempts, context, scanners; then severity, then time.
+fn rank(f: &Finding) -> impl Ord {
+    let rung = match f.class {
+        Class::Exploitation | Class::PostExploitation => 3,
+        Class::Attempt => 2,
+        Class::Context => 1,
+        Class::Scanner => 0,
+    };
+    (
+        std::cmp::Reverse(f.severity > Severity::Info),
+        std::cmp::Reverse(rung),
+        std::cmp::Reverse(f.severity),
+        f.time.is_none(),
+        f.time,
     )
+}
+
+/// The verdict, its reason and what to do now: the first thing a responder reads.
+fn answer(s: &mut String, scan: &ScanResult, p: &Paint) {
+    let (code, word) = verdict_words(scan.verdict);
+    let _ = writeln!(
+        s,
+        "Verdict for {}: {}",
+        terminal(&scan.host),
+        p.c(code, word)
+    );
+    let _ = writeln!(s, "  {}", terminal(&scan.summary.reason));
+    let _ = writeln!(s, "  Do now:");
+    for (i, step) in scan.summary.next_steps.iter().enumerate() {
+        let _ = writeln!(s, "    {}. {}", i + 1, terminal(step));
+    }
+    let _ = writeln!(s, "  Open first: {}", scan.summary.open_first);
+}
+
+fn verdict_words(v: Verdict) -> (&'static str, &'static str) {
+    match v {
+        Verdict::Compromised => ("1;41;97", "COMPROMISED"),
+        Verdict::Suspicious => ("1;43;30", "SUSPICIOUS"),
+        Verdict::Inconclusive => ("1;33", "INCONCLUSIVE"),
+        Verdict::NoEvidence => ("1;32", "NO EVIDENCE"),
+    }
+}
+
+/// Every finding, ranked across checks, so that exploitation is never behind info lines.
+fn ranked_findings(s: &mut String, scan: &ScanResult, st: &Style, p: &Paint) {
+    let mut list: Vec<&Finding> = scan
+        .findings
+        .iter()
+        .filter(|f| f.severity >= st.min_severity)
+        .collect();
+    let below = scan.findings.len() - list.len();
+    if list.is_empty() {
+        return;
+    }
+    list.sort_by_cached_key(|f| rank(f));
+    // Without --all: first the most serious finding of each rule, then seconds, up to PER_RULE of
+    // one rule, so that one loud rule does not push a second actor's different hit out of the list.
+    let mut picked: Vec<usize> = Vec::new();
+    if st.all {
+        picked.extend(0..list.len());
+    } else {
+        let mut per_rule: std::collections::HashMap<(&str, &str), usize> = Default::default();
+        for round in 1..=PER_RULE {
+            per_rule.clear();
+            for (i, f) in list.iter().enumerate() {
+                let n = per_rule.entry((f.check, f.rule)).or_default();
+                *n += 1;
+                if *n == round && picked.len() < SHOWN_TOP {
+                    picked.push(i);
+                }
+            }
+        }
+        picked.sort_unstable();
+    }
+    let picked: Vec<&Finding> = picked.into_iter().map(|i| list[i]).collect();
+    let shown = picked.len();
+    let _ = writeln!(
+        s,
+        "{}",
+        p.c(
+            "1",
+            &format!(
+                "Findings, most serious first ({shown} of {} shown{})",
+                scan.findings.len(),
+                if st.all {
+                    ""
+                } else {
+                    ", each rule's most serious first"
+                }
+            )
+        )
+    );
+    for f in &picked {
+        let _ = writeln!(s, "{}", finding_line(f, p, st.width));
+    }
+    let mut more = Vec::new();
+    if list.len() > shown {
+        more.push(format!("{} more (--all lists them)", list.len() - shown));
+    }
+    if below > 0 {
+        more.push(format!(
+            "{below} below {} (--min-severity)",
+            st.min_severity.as_str()
+        ));
+    }
+    if !more.is_empty() {
+        let _ = writeln!(
+            s,
+            "  ... {}; every one in findings.csv / report.json",
+            more.join(", ")
+        );
+    }
+    let _ = writeln!(s);
 }
 
 /// How many attacker IPs the console lists.
@@ -160,9 +323,10 @@ fn attackers(s: &mut String, scan: &ScanResult, p: &Paint) {
     }
 }
 
-/// Renders the summary. `color` adds ANSI colours (never inside untrusted text).
-pub fn render(scan: &ScanResult, color: bool) -> String {
-    let p = Paint { on: color };
+/// Renders the summary: the answer first, then the findings ranked, the checks, the attackers
+/// and the coverage.
+pub fn render(scan: &ScanResult, st: &Style) -> String {
+    let p = Paint { on: st.color };
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -256,6 +420,10 @@ pub fn render(scan: &ScanResult, color: bool) -> String {
         );
     }
     let _ = writeln!(s);
+    answer(&mut s, scan, &p);
+    let _ = writeln!(s);
+    ranked_findings(&mut s, scan, st, &p);
+    let _ = writeln!(s, "{}", p.c("1", "Checks"));
     for c in &scan.checks {
         let mine: Vec<&Finding> = scan
             .findings
@@ -293,44 +461,38 @@ pub fn render(scan: &ScanResult, color: bool) -> String {
             CheckState::Skipped => p.c("2", "skipped"),
             CheckState::NotSelected => p.c("2", "not selected"),
         };
+        let mut counts = Vec::new();
+        for (n, what) in [
+            (hits, "hit(s)"),
+            (attempts, "attempt(s)"),
+            (context, "context"),
+            (scanners, "scanner probe(s)"),
+        ] {
+            if n > 0 {
+                counts.push(format!("{n} {what}"));
+            }
+        }
         let summary = if hits > 0 {
-            p.c("1;31", &format!("{hits} hit(s)"))
-        } else if attempts + context > 0 {
-            p.c("33", &format!("{} attempt(s)/context", attempts + context))
+            p.c("1;31", &counts.join(", "))
+        } else if !counts.is_empty() {
+            p.c("33", &counts.join(", "))
         } else if c.state == CheckState::Ran {
             p.c("32", "nothing suspicious")
         } else {
             "nothing found (see coverage)".to_string()
         };
-        let mut extra = String::new();
-        if scanners > 0 {
-            extra = format!(", {scanners} scanner probe(s)");
-        }
         let optional = if c.required { "" } else { " (optional)" };
         let _ = writeln!(
             s,
-            "{} [{}]{} {} - {}{}",
+            "{} [{}]{} {} - {}",
             p.c("1", c.check),
             state,
             optional,
             c.title,
             summary,
-            extra
         );
         if let Some(r) = &c.reason {
             let _ = writeln!(s, "    coverage: {}", terminal(r));
-        }
-        let mut shown: Vec<&&Finding> = mine.iter().collect();
-        shown.sort_by_key(|f| std::cmp::Reverse((f.class, f.severity)));
-        for f in shown.iter().take(SHOWN_PER_CHECK) {
-            let _ = writeln!(s, "{}", finding_line(f, &p));
-        }
-        if mine.len() > SHOWN_PER_CHECK {
-            let _ = writeln!(
-                s,
-                "    ... and {} more (see findings.csv / report.json)",
-                mine.len() - SHOWN_PER_CHECK
-            );
         }
         for r in &rolled {
             let _ = writeln!(
@@ -411,26 +573,13 @@ pub fn render(scan: &ScanResult, color: bool) -> String {
         let _ = writeln!(s, "  note: {}", terminal(n));
     }
     let _ = writeln!(s);
-    let (code, text) = match scan.verdict {
-        Verdict::Compromised => (
-            "1;41;97",
-            "COMPROMISED: successful exploitation is evidenced",
-        ),
-        Verdict::Suspicious => ("1;43;30", "SUSPICIOUS: attempts or context only"),
-        Verdict::Inconclusive => (
-            "1;33",
-            "INCONCLUSIVE: a check could not run or the logs do not cover the window",
-        ),
-        Verdict::NoEvidence => (
-            "1;32",
-            "NO EVIDENCE: every check ran over logs covering the window",
-        ),
-    };
+    let (code, word) = verdict_words(scan.verdict);
     let _ = writeln!(
         s,
-        "Verdict for {}: {}",
+        "Verdict for {}: {}: {}",
         terminal(&scan.host),
-        p.c(code, text)
+        p.c(code, word),
+        terminal(&scan.summary.reason)
     );
     s
 }

@@ -162,6 +162,7 @@ pub(super) fn assemble(
     checks.extend(web_checks);
     CheckStatus::count(&mut checks, &findings, &rolled_up);
     let verdict = model::decide(&findings, &checks);
+    let summary = model::summarize(verdict, &findings, &checks);
 
     let (host, host_source) = match &opts.host {
         Some(h) => (h.clone(), "--host".to_string()),
@@ -207,6 +208,7 @@ pub(super) fn assemble(
         },
         install,
         verdict,
+        summary,
         checks,
         coverage,
         findings,

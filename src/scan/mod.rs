@@ -110,6 +110,8 @@ pub struct ScanResult {
     pub params: ScanParams,
     pub install: Option<Install>,
     pub verdict: Verdict,
+    /// The verdict's reason in one sentence, and what to do now.
+    pub summary: crate::model::Summary,
     pub checks: Vec<CheckStatus>,
     pub coverage: Vec<SourceCoverage>,
     pub findings: Vec<Finding>,
