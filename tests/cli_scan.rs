@@ -77,9 +77,50 @@ fn compromised_example_finds_every_step() {
         "EX01-other.csv",
         "EX01-LogAgeDays.csv",
         "findings.csv",
+        "findings.jsonl",
     ] {
         assert!(out.path().join(f).exists(), "{f} missing");
     }
+    // findings.jsonl: one ECS document per finding
+    let jsonl = std::fs::read_to_string(out.path().join("findings.jsonl")).unwrap();
+    let docs: Vec<Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON document per line"))
+        .collect();
+    assert_eq!(docs.len(), r["findings"].as_array().unwrap().len());
+    let ssrf = docs
+        .iter()
+        .find(|d| d["rule"]["id"] == "cve-2021-26855/anchor-mailbox-ssrf")
+        .unwrap();
+    assert_eq!(ssrf["source"]["ip"], "203.0.113.57");
+    assert_eq!(ssrf["vulnerability"]["id"][0], "CVE-2021-26855");
+    assert!(
+        ssrf["@timestamp"]
+            .as_str()
+            .unwrap()
+            .starts_with("2021-02-11T04:")
+    );
+    assert!(
+        ssrf["event"]["original"]
+            .as_str()
+            .unwrap()
+            .contains("ServerInfo~")
+    );
+    let shell = docs
+        .iter()
+        .find(|d| d["rule"]["id"] == "webshell-yara/EXH_OAB_VDir_Dump_Script")
+        .unwrap();
+    assert_eq!(shell["file"]["hash"]["sha256"].as_str().unwrap().len(), 64);
+    // findings.csv: the client address in its own column
+    let mut csv = csv::Reader::from_path(out.path().join("findings.csv")).unwrap();
+    let header = csv.headers().unwrap().clone();
+    let ci = header.iter().position(|h| h == "client_ip").unwrap();
+    let ri = header.iter().position(|h| h == "rule").unwrap();
+    assert!(
+        csv.records()
+            .map(Result::unwrap)
+            .any(|rec| { &rec[ri] == "backend-cookie-ssrf" && &rec[ci] == "203.0.113.88" })
+    );
     let tpl = std::fs::read_to_string(out.path().join("EX01-Cve-2021-26855.csv")).unwrap();
     assert!(tpl.starts_with("#TYPE Selected.System.Management.Automation.PSCustomObject\r\n\"DateTime\",\"RequestId\",\"ClientIPAddress\",\"UrlHost\",\"UrlStem\",\"RoutingHint\",\"UserAgent\",\"AnchorMailbox\",\"HttpStatus\"\r\n"));
     assert_eq!(

@@ -10,7 +10,7 @@ use crate::scan::ScanResult;
 use crate::sources::lines::LineReader;
 use std::path::{Path, PathBuf};
 
-pub const COLUMNS: [&str; 15] = [
+pub const COLUMNS: [&str; 16] = [
     "host",
     "check",
     "rule",
@@ -27,6 +27,7 @@ pub const COLUMNS: [&str; 15] = [
     "why",
     // Added after the others, so that readers by position keep working.
     "cve",
+    "client_ip",
 ];
 
 pub struct FindingsCsv;
@@ -73,6 +74,7 @@ impl Report for FindingsCsv {
                 f.raw.clone(),
                 f.why.clone(),
                 f.cve.to_string(),
+                crate::model::client_of(f).unwrap_or_default().to_string(),
             ]
         });
         let summaries = scan.rolled_up.iter().map(|r| summary_row(&scan.host, r));
@@ -135,6 +137,8 @@ fn summary_row(host: &str, r: &RollUp) -> Vec<String> {
         String::new(),
         r.why.clone(),
         r.cve.to_string(),
+        // many clients: rolled-up.csv has each one
+        String::new(),
     ]
 }
 

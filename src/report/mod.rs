@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod console;
 pub mod csv;
+pub mod ecs;
 pub mod json;
 pub mod sanitize;
 pub mod timeline;
@@ -26,6 +27,7 @@ pub fn file_reports() -> Vec<Box<dyn Report>> {
     vec![
         Box::new(json::JsonReport),
         Box::new(csv::FindingsCsv),
+        Box::new(ecs::FindingsJsonl),
         Box::new(tpl::TplFiles),
         Box::new(timeline::TimelineFiles),
     ]

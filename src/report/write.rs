@@ -150,9 +150,10 @@ pub fn create_report(
 }
 
 /// The report names that do not depend on the host.
-pub const FIXED_NAMES: [&str; 5] = [
+pub const FIXED_NAMES: [&str; 6] = [
     "report.json",
     "findings.csv",
+    "findings.jsonl",
     "rolled-up.csv",
     "timeline.csv",
     "timeline.jsonl",
