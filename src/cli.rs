@@ -7,6 +7,8 @@ use crate::report;
 use crate::report::sanitize::terminal;
 use crate::scan::{self, ScanOptions};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+mod fleet;
+
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -70,6 +72,14 @@ pub enum Command {
     Rules(RulesArgs),
     /// Print a shell completion script: `exhunt completions bash > /etc/bash_completion.d/exhunt`.
     Completions(CompletionsArgs),
+    /// The fleet view: many servers' report.json into one table, the indicators they share, and
+    /// every report that could not be read.
+    #[command(after_help = fleet::FLEET_EXIT_CODES)]
+    Merge(fleet::MergeArgs),
+    /// The weekly re-scan: what is new in NEW since OLD (new positives), what is gone, and what the
+    /// scan could see then and now.
+    #[command(after_help = fleet::FLEET_EXIT_CODES)]
+    Diff(fleet::DiffArgs),
     /// Print a man page (roff): `exhunt man > exhunt.1`, `exhunt man scan > exhunt-scan.1`.
     Man(ManArgs),
 }
@@ -447,6 +457,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Verify(args) => run_verify(&args),
         Command::Checks(args) => run_checks(&args),
         Command::Rules(args) => run_rules(&args),
+        Command::Merge(args) => fleet::run_merge(&args),
+        Command::Diff(args) => fleet::run_diff(&args),
         Command::Completions(args) => {
             use clap::CommandFactory as _;
             let mut out = Vec::new();

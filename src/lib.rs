@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod collect;
 pub mod detect;
+pub mod fleet;
 pub mod model;
 pub mod report;
 pub mod rules;

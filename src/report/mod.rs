@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod console;
 pub mod csv;
 pub mod ecs;
+pub mod fleet;
 pub mod json;
 pub mod sanitize;
 pub mod timeline;
