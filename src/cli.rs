@@ -126,8 +126,9 @@ pub struct ScanArgs {
     /// Loose log files or folders (recognised by content, not by name) instead of a ROOT.
     #[arg(long, num_args = 1.., value_name = "PATH")]
     pub logs: Vec<PathBuf>,
-    /// Exchange install folder, relative to ROOT or absolute (default: found under ROOT).
-    #[arg(long, value_name = "DIR")]
+    /// Exchange install folder, relative to ROOT or absolute (default: found under ROOT). Not
+    /// with --logs, which reads the files it is given.
+    #[arg(long, value_name = "DIR", conflicts_with = "logs")]
     pub exchange_path: Option<PathBuf>,
     /// Start of the exposure window (date or RFC 3339 time, UTC); logs must reach back to it.
     #[arg(long, default_value = "2021-01-01", value_name = "TIME")]
@@ -210,8 +211,9 @@ pub struct FileArgs {
     #[arg(long, value_name = "PATH")]
     pub yara: Vec<PathBuf>,
     /// More indicators: a text file (one SHA-256/MD5 hash, IP address, or file name/path per
-    /// line, # comments) or a STIX 2.1 bundle (JSON) (repeatable).
-    #[arg(long, value_name = "FILE")]
+    /// line, # comments), a STIX 2.1 bundle (JSON), or a folder of them (repeatable). A line that
+    /// is none of these stops the scan with its file and line.
+    #[arg(long, value_name = "PATH")]
     pub ioc: Vec<PathBuf>,
 }
 
@@ -625,7 +627,10 @@ fn run_scan(args: &ScanArgs) -> i32 {
     let result = match scan::run(&opts) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("exhunt: error: {}", terminal(&e.to_string()));
+            // one line each: a message may list several mistakes
+            let text = e.to_string();
+            let lines: Vec<_> = text.lines().map(terminal).collect();
+            eprintln!("exhunt: error: {}", lines.join("\n"));
             return EXIT_ERROR;
         }
     };

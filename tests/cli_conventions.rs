@@ -139,6 +139,9 @@ fn a_missing_exchange_path_is_refused_before_the_scan() {
     std::fs::write(&file, b"x").unwrap();
     let o = run(&["scan", r, "--exchange-path", file.to_str().unwrap()]);
     refused(&o, "no such folder");
+    // loose files have no install folder: the flag would be ignored, so it is refused
+    let o = run(&["scan", "--logs", r, "--exchange-path", "/nope"]);
+    refused(&o, "cannot be used with");
     // the folder the scan finds, relative in another case or absolute, is taken
     let install = "Program Files/Microsoft/Exchange Server/V15";
     for p in [

@@ -405,6 +405,90 @@ fn file_scan_usage_errors_exit_2() {
     }
 }
 
+#[test]
+fn ioc_mistakes_stop_the_scan_with_file_and_line_and_folders_load() {
+    let clean = examples("clean");
+    let d = tempfile::tempdir().unwrap();
+    let bad = d.path().join("bad.txt");
+    let g64 = "g".repeat(64);
+    std::fs::write(
+        &bad,
+        format!("# from the CERT\nzzzz-not-a-hash\n{g64}\n203.0.113.5\nshell.aspx\n{{\"x\":\n"),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let o = exhunt()
+        .arg("scan")
+        .arg(&clean)
+        .arg("--ioc")
+        .arg(&bad)
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("3 line(s) are not indicators"), "{err}");
+    assert!(
+        err.contains("bad.txt:2: zzzz-not-a-hash: not a hash"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "bad.txt:3: {g64}: 64 characters like a SHA-256 hash, but 'g' at column 1"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("bad.txt:6:"), "{err}");
+    assert!(
+        !err.contains("bad.txt:4") && !err.contains("bad.txt:5"),
+        "an address and a file name are fine: {err}"
+    );
+    assert!(!out.path().join("report.json").exists(), "nothing scanned");
+
+    let json = d.path().join("bad.json");
+    std::fs::write(&json, "{\"type\": \"bundle\",\n \"objects\": [").unwrap();
+    let o = exhunt()
+        .arg("scan")
+        .arg(&clean)
+        .arg("--ioc")
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("bad.json:2:"),
+        "line of the JSON error"
+    );
+
+    // a folder of good files: each loads, in name order
+    let good = d.path().join("iocs");
+    std::fs::create_dir(&good).unwrap();
+    std::fs::write(good.join("a-ips.txt"), "203.0.113.57\n").unwrap();
+    std::fs::write(good.join("b-names.txt"), "zq7w.aspx\n2001:db8::5\n").unwrap();
+    let (_, r, _) = scan(&[clean.to_str().unwrap(), "--ioc", good.to_str().unwrap()]);
+    let notes = r["notes"].to_string();
+    assert!(
+        notes.contains("a-ips.txt: 1 indicator(s) loaded"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("b-names.txt: 2 indicator(s) loaded"),
+        "{notes}"
+    );
+    let empty = d.path().join("none");
+    std::fs::create_dir(&empty).unwrap();
+    let o = exhunt()
+        .arg("scan")
+        .arg(&clean)
+        .arg("--ioc")
+        .arg(&empty)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("holds no indicator file"));
+}
+
 #[cfg(unix)]
 #[test]
 fn links_are_listed_not_followed_and_not_a_gap() {

@@ -101,6 +101,8 @@ pub struct Indicators {
     /// What was not understood, per file (for the report's notes).
     pub notes: Vec<String>,
     pub problems: Vec<FileProblem>,
+    /// Mistakes in the user's files (`file:line: value: why`): the scan does not start with them.
+    pub errors: Vec<String>,
     /// How many indicators each user file gave.
     pub loaded: Vec<(String, usize)>,
 }
@@ -114,6 +116,52 @@ fn data_rows(tsv: &str) -> impl Iterator<Item = Vec<&str>> {
 
 fn is_hex(s: &str, len: usize) -> bool {
     s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Why a value of a user's indicator file is a mistake rather than an indicator: a hash with a
+/// character that is not hexadecimal, or a word that is no file name (no extension), no path (no
+/// `/` or `\`) and no pattern. `None`: not a mistake (it may still be a kind that is not used).
+pub fn typo(v: &str) -> Option<String> {
+    if [32, 40, 64, 128].iter().any(|n| is_hex(v, *n)) {
+        return None;
+    }
+    let alnum = v.bytes().all(|b| b.is_ascii_alphanumeric());
+    for (len, what) in [(64, "a SHA-256"), (32, "an MD5"), (40, "a SHA-1")] {
+        if v.len() == len && alnum && !is_hex(v, len) {
+            let (i, c) = v
+                .char_indices()
+                .find(|(_, c)| !c.is_ascii_hexdigit())
+                .expect("a non-hex character");
+            return Some(format!(
+                "{len} characters like {what} hash, but {c:?} at column {} is not hexadecimal",
+                i + 1
+            ));
+        }
+    }
+    let hexish = v.len() >= 16 && v.bytes().all(|b| b.is_ascii_hexdigit());
+    if hexish && ![32, 40, 64, 128].contains(&v.len()) {
+        return Some(format!(
+            "{} hexadecimal characters: not a SHA-256 (64) or MD5 (32) hash; cut or pasted twice?",
+            v.len()
+        ));
+    }
+    if v.replace("[.]", ".").parse::<IpAddr>().is_ok() || v.contains("://") {
+        return None; // an address, or a URL (a kind that is not used: a note, not a mistake)
+    }
+    if v.contains(['<', '>', '"', '|']) || v.char_indices().any(|(i, c)| c == ':' && i != 1) {
+        return Some(
+            "has a character no Windows file name or path has (< > \" | or a : after the drive)"
+                .to_string(),
+        );
+    }
+    let pathish = v.contains(['.', '/', '\\', '*', '?']);
+    if !pathish && !v.contains(char::is_whitespace) {
+        return Some(
+            "not a hash, an IP address or a file name/path (a file name has an extension, a path a / or \\)"
+                .to_string(),
+        );
+    }
+    None
 }
 
 /// Normalises a name/path indicator: `\` to `/`, lower case, drive letter → anchored.
@@ -225,9 +273,35 @@ impl Indicators {
         true
     }
 
-    /// Loads a user file (plain text or STIX 2.1 JSON). Unreadable files are problems;
-    /// lines or patterns not understood are counted and sampled in the notes.
+    /// Loads a user file (plain text or STIX 2.1 JSON), or every regular file of a folder (in
+    /// name order, not below it; links are not followed). Unreadable files are problems; lines
+    /// not understood are counted and sampled in the notes; mistakes are [`Indicators::errors`].
     pub fn load_user(&mut self, path: &Path) {
+        if path.is_dir() {
+            let mut files: Vec<std::path::PathBuf> = match std::fs::read_dir(path) {
+                Ok(rd) => rd
+                    .filter_map(Result::ok)
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                    .map(|e| e.path())
+                    .collect(),
+                Err(e) => {
+                    self.errors
+                        .push(format!("{}: cannot list the folder: {e}", path.shown()));
+                    return;
+                }
+            };
+            files.sort();
+            if files.is_empty() {
+                self.errors.push(format!(
+                    "{}: the folder holds no indicator file",
+                    path.shown()
+                ));
+            }
+            for f in files {
+                self.load_user(&f);
+            }
+            return;
+        }
         let shown = path.shown();
         let text = match std::fs::read(path) {
             Ok(b) => String::from_utf8_lossy(&b).into_owned(),
@@ -252,10 +326,11 @@ impl Indicators {
         if matches!(first, Some('{') | Some('[')) {
             match serde_json::from_str::<serde_json::Value>(text) {
                 Ok(doc) => self.load_stix(&doc, &shown, &mut not_understood),
-                Err(e) => self.problems.push(FileProblem {
-                    path: shown.clone(),
-                    problem: format!("indicator file looks like JSON but does not parse: {e}"),
-                }),
+                Err(e) => self.errors.push(format!(
+                    "{shown}:{}:{}: looks like JSON (STIX) but does not parse: {e}",
+                    e.line(),
+                    e.column()
+                )),
             }
         } else {
             for (n, line) in text.lines().enumerate() {
@@ -264,7 +339,12 @@ impl Indicators {
                     continue;
                 }
                 // a value, optionally followed by a tab and a comment
-                let value = l.split('\t').next().unwrap_or(l);
+                let value = l.split('\t').next().unwrap_or(l).trim();
+                if let Some(why) = typo(value) {
+                    self.errors
+                        .push(format!("{shown}:{}: {}: {why}", n + 1, short(value)));
+                    continue;
+                }
                 if !self.add_value(value, None, &shown) {
                     not_understood.push(format!("line {}: {}", n + 1, short(l)));
                 }
@@ -448,6 +528,42 @@ mod tests {
     use super::*;
 
     #[test]
+    fn typos_are_told_apart_from_indicators() {
+        for ok in [
+            "a380e14e32705c40eed203758b14430d4279cfef7e2a2b13ad798d6b2d04cb5b",
+            "d41d8cd98f00b204e9800998ecf8427e",
+            "203.0.113.5",
+            "203.0.113[.]5",
+            "2001:db8::1",
+            "shell.aspx",
+            "C:\\inetpub\\wwwroot\\aspnet_client\\*.aspx",
+            "owa/auth/*",
+            "free text with spaces",
+        ] {
+            assert_eq!(typo(ok), None, "{ok}");
+        }
+        for bad in [
+            "zzzz-not-a-hash",
+            &"g".repeat(64),
+            "d41d8cd98f00b204e9800998ecf8427x",
+            "a380e14e32705c40eed203758b14430d4279cfef7e2a2b13ad798d6b2d04cb5ba380",
+            "{\"x\":",
+            "<script>",
+        ] {
+            assert!(typo(bad).is_some(), "{bad}");
+        }
+        let mut i = Indicators::default();
+        i.load_text("ok.aspx\nnope\n", "f.txt");
+        assert_eq!(i.names.len(), 1);
+        assert_eq!(
+            i.errors,
+            [
+                "f.txt:2: nope: not a hash, an IP address or a file name/path (a file name has an extension, a path a / or \\)"
+            ]
+        );
+    }
+
+    #[test]
     fn builtin_tables_load() {
         let i = Indicators::builtin();
         assert_eq!(i.sha256.len(), 35);
@@ -566,14 +682,15 @@ mod tests {
     }
 
     #[test]
-    fn broken_json_is_a_problem() {
+    fn broken_json_is_a_mistake_and_a_missing_file_a_problem() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("b.json");
         std::fs::write(&p, "{\"type\": \"bundle\", ").unwrap();
         let mut i = Indicators::default();
         i.load_user(&p);
-        assert_eq!(i.problems.len(), 1);
+        assert_eq!(i.errors.len(), 1);
+        assert!(i.errors[0].contains("b.json:1:"), "{:?}", i.errors);
         i.load_user(&d.path().join("nope.txt"));
-        assert_eq!(i.problems.len(), 2);
+        assert_eq!(i.problems.len(), 1);
     }
 }

@@ -116,7 +116,7 @@ pub fn check_inputs(opts: &FileScanOptions) -> Result<(), String> {
         check("--yara", p, true)?;
     }
     for p in &opts.ioc {
-        check("--ioc", p, false)?;
+        check("--ioc", p, true)?;
     }
     Ok(())
 }
@@ -129,6 +129,17 @@ pub fn prepare(opts: &FileScanOptions) -> Result<Prepared, String> {
     let mut indicators = ioc::Indicators::builtin();
     for p in &opts.ioc {
         indicators.load_user(p);
+    }
+    if !indicators.errors.is_empty() {
+        let n = indicators.errors.len();
+        let mut shown: Vec<String> = indicators.errors.iter().take(20).cloned().collect();
+        if n > 20 {
+            shown.push(format!("... and {} more", n - 20));
+        }
+        return Err(format!(
+            "--ioc: {n} line(s) are not indicators (fix or remove them; # starts a comment):\n  {}",
+            shown.join("\n  ")
+        ));
     }
     let mut problems = loaded.problems;
     let yara_problems = problems.len();
