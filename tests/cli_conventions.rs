@@ -296,7 +296,7 @@ fn out_holding_reports_is_refused_unless_force() {
             .unwrap()
     };
     assert_eq!(scan_out(&["--host", "FIRST"]).status.code(), Some(0));
-    assert_eq!(report(&out)["host"], "FIRST");
+    assert_eq!(report(&out)["host"]["name"], "FIRST");
     let first_tpl = out.join("FIRST-LogAgeDays.csv");
     assert!(first_tpl.is_file());
     std::fs::write(out.join("rolled-up.csv"), b"from an earlier run\n").unwrap();
@@ -318,7 +318,7 @@ fn out_holding_reports_is_refused_unless_force() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    assert_eq!(report(&out)["host"], "SECOND");
+    assert_eq!(report(&out)["host"]["name"], "SECOND");
     assert_eq!(std::fs::read(&kept).unwrap(), before, "written in place");
     // the earlier run's reports this run did not write are gone; other files stay
     assert!(out.join("SECOND-LogAgeDays.csv").is_file());

@@ -27,9 +27,25 @@ fn compromised_example_finds_every_step() {
     let root = examples("compromised");
     let (code, r, out, stdout) = scan(&[root.to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert_eq!(r["schema"], "exhunt.report/1");
+    assert_eq!(r["schema"], "exhunt.report/2");
     assert_eq!(r["verdict"], "compromised");
-    assert_eq!(r["host"], "EX01");
+    assert_eq!(r["host"]["name"], "EX01");
+    assert_eq!(r["host"]["name_from"], "HttpProxy ServerHostName");
+    assert_eq!(r["host"]["fqdn"]["value"], "EX01.contoso.local");
+    assert_eq!(r["host"]["domain"]["value"], "contoso.local");
+    assert_eq!(r["host"]["addresses"][0]["value"], "10.20.0.15");
+    assert!(
+        r["host"]["exchange_build"]["value"]
+            .as_str()
+            .unwrap()
+            .starts_with("15.1.2106.2")
+    );
+    assert!(
+        r["host"]["not_known"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("OS product")
+    );
     let f55 = findings(&r, "cve-2021-26855");
     let rules: Vec<&str> = f55.iter().map(|f| f["rule"].as_str().unwrap()).collect();
     assert_eq!(
@@ -328,7 +344,7 @@ fn exchange_2013_layout_binds_columns_by_name() {
     assert_eq!(f.len(), 1);
     assert_eq!(f[0]["fields"]["ClientIPAddress"], "203.0.113.9");
     assert_eq!(f[0]["fields"]["UrlHost"], "", "2013 has no UrlHost column");
-    assert_eq!(r["host"], "EX13");
+    assert_eq!(r["host"]["name"], "EX13");
 }
 
 #[test]

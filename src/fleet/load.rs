@@ -123,6 +123,23 @@ pub struct Attacker {
     pub user_agents: Vec<String>,
 }
 
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Fact {
+    pub value: String,
+    pub from: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct HostBlock {
+    pub fqdn: Option<Fact>,
+    pub domain: Option<Fact>,
+    pub addresses: Vec<Fact>,
+    pub exchange_build: Option<Fact>,
+    pub os: Option<Fact>,
+}
+
 /// The part of a `report.json` the fleet view reads.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
@@ -130,6 +147,8 @@ pub struct Report {
     pub schema: String,
     pub tool: Tool,
     pub host: String,
+    /// The host block (exhunt.report/2 on).
+    pub host_block: HostBlock,
     pub params: Params,
     pub verdict: String,
     pub summary: Summary,
@@ -176,7 +195,16 @@ pub fn read(path: &Path) -> Result<Report, String> {
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    let r: Report = serde_json::from_slice(&bytes)
+    let mut v: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("not an exhunt report (not JSON: {e})"))?;
+    // exhunt.report/2 has a host block; /1 had the name alone
+    if let Some(obj) = v.as_object_mut()
+        && let Some(block) = obj.get("host").filter(|h| h.is_object()).cloned()
+    {
+        obj.insert("host".into(), block["name"].clone());
+        obj.insert("host_block".into(), block);
+    }
+    let r: Report = serde_json::from_value(v)
         .map_err(|e| format!("not an exhunt report (not JSON of the report's shape: {e})"))?;
     if !r.schema.starts_with("exhunt.report/") {
         return Err(format!(
@@ -258,6 +286,15 @@ mod tests {
         assert_eq!(r.findings[0].client(), Some("203.0.113.5"));
         assert_eq!(r.relative(&r.findings[0].source.path), "inetpub/x.log");
         assert_eq!(r.findings[0].locator(), "/mnt/ex01/inetpub/x.log:3");
+        let v2 = d.path().join("v2.json");
+        std::fs::write(
+            &v2,
+            r#"{"schema":"exhunt.report/2","host":{"name":"EX02","addresses":[{"value":"10.0.0.2","from":"IIS s-ip"}]},"verdict":"no-evidence"}"#,
+        )
+        .unwrap();
+        let r2 = read(&v2).unwrap();
+        assert_eq!(r2.host, "EX02");
+        assert_eq!(r2.host_block.addresses[0].value, "10.0.0.2");
         let other = d.path().join("b.json");
         std::fs::write(&other, r#"{"name":"not ours"}"#).unwrap();
         assert!(read(&other).unwrap_err().contains("not an exhunt report"));

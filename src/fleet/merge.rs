@@ -112,6 +112,13 @@ fn server(path: PathBuf, r: &Report) -> Server {
 /// The indicators of one report, by kind.
 fn indicators(r: &Report) -> BTreeSet<(&'static str, String)> {
     let mut s = BTreeSet::new();
+    // the server's own addresses (a forged request to itself) are not the attacker's
+    let own: BTreeSet<&str> = r
+        .host_block
+        .addresses
+        .iter()
+        .map(|a| a.value.as_str())
+        .collect();
     for a in &r.attacker_ips {
         s.insert(("attacker address", a.ip.clone()));
         for ua in &a.user_agents {
@@ -142,6 +149,7 @@ fn indicators(r: &Report) -> BTreeSet<(&'static str, String)> {
             s.insert(("shell URL", p.to_lowercase()));
         }
     }
+    s.retain(|(kind, v)| *kind != "attacker address" || !own.contains(v.as_str()));
     s
 }
 

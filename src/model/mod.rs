@@ -5,6 +5,7 @@ pub mod catalog;
 mod coverage;
 mod earliest;
 mod finding;
+mod host;
 pub mod names;
 pub mod rollup;
 mod size;
@@ -19,6 +20,7 @@ pub use earliest::Earliest;
 pub use finding::{
     CLIENT_IP_FIELDS, Class, Evidence, Fields, Finding, MAX_RAW, Severity, check_cve, cve_ids,
 };
+pub use host::{Fact, HostInfo, fqdn_of, reportable_address};
 pub use size::show_size;
 pub use summary::{Summary, client_of, summarize};
 pub use time::{Timestamp, Window};

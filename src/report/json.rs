@@ -1,4 +1,4 @@
-//! `report.json`: the whole scan, schema `exhunt.report/1` (documented in docs/report-schema.md).
+//! `report.json`: the whole scan, schema `exhunt.report/2` (documented in docs/report-schema.md).
 
 use super::Report;
 use crate::scan::ScanResult;
@@ -6,7 +6,7 @@ use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub const SCHEMA: &str = "exhunt.report/1";
+pub const SCHEMA: &str = "exhunt.report/2";
 
 #[derive(Serialize)]
 struct Tool {

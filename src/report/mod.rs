@@ -61,7 +61,13 @@ pub fn earlier_reports(dir: &Path) -> Vec<PathBuf> {
     let host = std::fs::read(dir.join("report.json"))
         .ok()
         .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        .and_then(|v| v["host"].as_str().map(file_safe));
+        .and_then(|v| {
+            // exhunt.report/2: the host block; /1: the name alone
+            v["host"]["name"]
+                .as_str()
+                .or(v["host"].as_str())
+                .map(file_safe)
+        });
     if let Some(h) = host {
         names.extend(tpl::SUFFIXES.iter().map(|s| format!("{h}-{s}")));
     }

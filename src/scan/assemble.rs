@@ -31,6 +31,9 @@ pub(super) fn assemble(
     let mut coverage: Vec<SourceCoverage> = groups;
     let mut findings = Vec::new();
     let mut host_votes: BTreeMap<(u8, String), u64> = BTreeMap::new();
+    // the server's own addresses (IIS s-ip) and the EVTX Computer names, for the host block
+    let mut server_addresses: BTreeMap<String, String> = BTreeMap::new();
+    let mut computers: BTreeMap<String, u64> = BTreeMap::new();
     let mut builds: Vec<String> = Vec::new();
     let mut totals = Totals::default();
     let (mut skipped_chunks, mut skipped_files) = (0u64, 0u64);
@@ -42,6 +45,15 @@ pub(super) fn assemble(
         totals.records += o.cov.records;
         findings.extend(o.findings); // (its roll-up joined `rolled` as the file was done)
         for (h, src) in o.hosts {
+            if src == super::read::IIS_SERVER_ADDRESS {
+                server_addresses
+                    .entry(h)
+                    .or_insert_with(|| format!("IIS s-ip ({})", o.label));
+                continue;
+            }
+            if src == "EVTX Computer" {
+                *computers.entry(h.clone()).or_default() += 1;
+            }
             let rank = match src {
                 "HttpProxy ServerHostName" => 0,
                 "ECP ServerName" => 1,
@@ -193,9 +205,11 @@ pub(super) fn assemble(
                 .into(),
         );
     }
+    let host_info = host_info(&host, &host_source, &computers, server_addresses);
     ScanResult {
         host,
         host_source,
+        host_info,
         params: ScanParams {
             mode: if root.is_some() { "root" } else { "logs" },
             root: root.as_ref().map(|r| r.shown()),
@@ -223,6 +237,45 @@ pub(super) fn assemble(
         started,
         elapsed_ms: 0,
         totals,
+    }
+}
+
+/// The host block as the logs show it (the Exchange build is added once it is assessed).
+fn host_info(
+    name: &str,
+    name_from: &str,
+    computers: &BTreeMap<String, u64>,
+    addresses: BTreeMap<String, String>,
+) -> model::HostInfo {
+    let fqdn = model::fqdn_of(name, computers.iter().map(|(c, n)| (c.as_str(), *n)));
+    let mut not_known = Vec::new();
+    if fqdn.is_none() {
+        not_known.push(
+            "fully qualified name and domain: no event log names this server with its domain"
+                .to_string(),
+        );
+    }
+    if addresses.is_empty() {
+        not_known.push("addresses: no IIS log line with the server's address (s-ip)".to_string());
+    }
+    not_known.push(
+        "OS product and build: not in the logs exhunt reads (the SOFTWARE registry hive holds it)"
+            .to_string(),
+    );
+    model::HostInfo {
+        name: name.to_string(),
+        name_from: name_from.to_string(),
+        fqdn: fqdn.map(|f| model::Fact::new(f, "EVTX Computer")),
+        domain: fqdn
+            .and_then(|f| f.split_once('.'))
+            .map(|(_, d)| model::Fact::new(d.to_ascii_lowercase(), "EVTX Computer")),
+        addresses: addresses
+            .into_iter()
+            .map(|(a, from)| model::Fact::new(a, from))
+            .collect(),
+        exchange_build: None,
+        os: None,
+        not_known,
     }
 }
 

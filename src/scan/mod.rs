@@ -104,9 +104,15 @@ pub struct Totals {
 /// Everything a scan found and saw; the input of every report.
 #[derive(Clone, Debug, Serialize)]
 pub struct ScanResult {
+    /// The host's name (for file names and reports; written as `host.name`).
+    #[serde(skip)]
     pub host: String,
-    /// Where the host name came from.
+    /// Where the host name came from (written as `host.name_from`).
+    #[serde(skip)]
     pub host_source: String,
+    /// The host block: names, domain, addresses, builds, each with its evidence.
+    #[serde(rename = "host")]
+    pub host_info: crate::model::HostInfo,
     pub params: ScanParams,
     pub install: Option<Install>,
     pub verdict: Verdict,
@@ -345,6 +351,23 @@ fn post_process(
 ) {
     detect::patch_level::annotate(&mut result.findings);
     result.build_assessment = detect::patch_level::assess(&result.builds_seen);
+    match &result.build_assessment {
+        Some(a) => {
+            let cu = a
+                .latest_cu
+                .as_deref()
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default();
+            result.host_info.exchange_build = Some(crate::model::Fact::new(
+                format!("{}{cu}", a.latest),
+                "the latest build in the HttpProxy and ECP logs",
+            ));
+        }
+        None => result
+            .host_info
+            .not_known
+            .push("Exchange build: no HttpProxy or ECP log line carries it".to_string()),
+    }
     let (pv, mut swept) = timeline::sweep_for(&result.findings, text_files, restorer.if_any());
     let mut back = rollup::restore(&mut result.rolled_up, std::mem::take(&mut swept.restored));
     let restored = back.len() as u64;
@@ -353,6 +376,7 @@ fn post_process(
         result.findings.append(&mut back);
         sort_findings(&mut result.findings);
         result.verdict = crate::model::decide(&result.findings, &result.checks);
+        result.summary = crate::model::summarize(result.verdict, &result.findings, &result.checks);
     }
     let t = timeline::build(&result.host, &result.findings, &pv, swept, kinds);
     result.timeline = t.events;

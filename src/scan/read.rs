@@ -17,6 +17,10 @@ use std::collections::HashMap;
 
 use super::ScanOptions;
 
+/// The tag of a server address in [`FileOutcome::hosts`] (an address, not a name: never a host
+/// name vote).
+pub(super) const IIS_SERVER_ADDRESS: &str = "IIS s-ip";
+
 /// What reading one file produced.
 pub(super) struct FileOutcome {
     /// The file's kind as judged from its content (may differ from what its folder promised).
@@ -324,6 +328,12 @@ fn scan_text_file(
                 }
             }
             Parsed::Iis(rec) => {
+                if first
+                    && let Some(ip) = rec.get_named("s-ip")
+                    && crate::model::reportable_address(ip)
+                {
+                    hosts.push((ip.trim().to_string(), IIS_SERVER_ADDRESS));
+                }
                 if rec.fit == w3c::Fit::Malformed {
                     malformed += 1;
                     if malformed_samples.len() < 3 {
