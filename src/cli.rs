@@ -136,6 +136,14 @@ pub struct ScanArgs {
     /// End of the exposure window (default: open).
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
+    /// List only findings from this time on in the console (date or RFC 3339 time, UTC). Unlike
+    /// --since it changes nothing that is read or judged: report.json keeps every finding and
+    /// records the filter, and the verdict is the same.
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    /// List only findings up to this time in the console (a date: to its end); see --from.
+    #[arg(long, value_name = "TIME")]
+    pub to: Option<String>,
     /// Server name for reports (default: taken from the logs).
     #[arg(long)]
     pub host: Option<String>,
@@ -337,6 +345,31 @@ const EXCHANGE_2013: &str = "2012-10-01";
 
 impl ScanArgs {
     /// What is allowed but probably a mistake, for stderr before the scan.
+    /// `--from`/`--to`: what the console lists.
+    pub fn shown(&self) -> Result<crate::model::Shown, String> {
+        let bound = |flag: &str, v: &Option<String>, end_of_day: bool| -> Result<_, String> {
+            let Some(v) = v else { return Ok(None) };
+            let t = Timestamp::parse_arg(v).ok_or_else(|| {
+                format!("{flag} {v}: not a date or time (use 2021-03-01 or 2021-03-01T00:00:00Z)")
+            })?;
+            Ok(Some(if end_of_day && v.trim().len() == 10 {
+                Timestamp(t.0 + 86_400_000 - 1)
+            } else {
+                t
+            }))
+        };
+        let w = crate::model::Shown {
+            from: bound("--from", &self.from, false)?,
+            to: bound("--to", &self.to, true)?,
+        };
+        if let (Some(f), Some(t)) = (w.from, w.to)
+            && f > t
+        {
+            return Err(format!("--from {f} is after --to {t}"));
+        }
+        Ok(w)
+    }
+
     pub fn warnings(&self, opts: &ScanOptions) -> Vec<String> {
         let mut w = Vec::new();
         if Timestamp::parse_arg(EXCHANGE_2013).is_some_and(|t| opts.window.since < t) {
@@ -624,8 +657,18 @@ fn run_scan(args: &ScanArgs) -> i32 {
         (Some(real), true) => report::earlier_reports(real),
         _ => Vec::new(),
     };
+    let shown = match args.shown() {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("exhunt: error: {}\n{SCAN_USAGE}", terminal(&e));
+            return EXIT_ERROR;
+        }
+    };
     let result = match scan::run(&opts) {
-        Ok(r) => r,
+        Ok(mut r) => {
+            r.params.shown = shown;
+            r
+        }
         Err(e) => {
             // one line each: a message may list several mistakes
             let text = e.to_string();

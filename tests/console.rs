@@ -205,3 +205,47 @@ fn a_clean_server_says_so_first_with_what_to_keep_doing() {
     // the scanner probe is listed, below nothing that counts
     assert!(heads(&out)[0].contains("[low]") && heads(&out)[0].contains("scanner"));
 }
+
+#[test]
+fn from_and_to_filter_the_list_never_the_report_or_the_verdict() {
+    let root = example("compromised");
+    let dir = tempfile::tempdir().unwrap();
+    let o = exhunt()
+        .arg("scan")
+        .arg(&root)
+        .args(["--from", "2021-03-01", "--to", "2021-03-04", "--all"])
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "the verdict is the same");
+    let out = String::from_utf8(o.stdout).unwrap();
+    let h = heads(&out);
+    assert!(!h.is_empty());
+    assert!(
+        h.iter().all(|l| l.contains(" 2021-03-0")),
+        "only March 1-4: {out}"
+    );
+    assert!(
+        h.iter().any(|l| l.contains("2021-03-04T22:15:40")),
+        "--to a date is its whole day"
+    );
+    assert!(
+        out.contains("outside 2021-03-01T00:00:00.000Z .. 2021-03-04T23:59:59.999Z"),
+        "{out}"
+    );
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).unwrap()).unwrap();
+    let all = r["findings"].as_array().unwrap().len();
+    assert!(all > h.len(), "report.json keeps every finding");
+    assert_eq!(r["params"]["shown"]["from"], "2021-03-01T00:00:00.000Z");
+    assert_eq!(r["verdict"], "compromised");
+    for bad in [
+        vec!["--from", "yesterday"],
+        vec!["--from", "2021-03-05", "--to", "2021-03-01"],
+    ] {
+        let o = exhunt().arg("scan").arg(&root).args(&bad).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{bad:?}");
+        assert!(o.stdout.is_empty(), "refused before the scan");
+    }
+}

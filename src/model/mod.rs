@@ -23,5 +23,5 @@ pub use finding::{
 pub use host::{Fact, HostInfo, fqdn_of, reportable_address};
 pub use size::show_size;
 pub use summary::{Summary, client_of, summarize};
-pub use time::{Timestamp, Window};
+pub use time::{Shown, Timestamp, Window};
 pub use verdict::{Verdict, decide};

@@ -112,6 +112,27 @@ impl Window {
     }
 }
 
+/// `--from`/`--to`: which findings the reports for people list (report.json and the verdict keep
+/// every one). Unlike the exposure [`Window`], it never changes what is read or judged.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Shown {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<Timestamp>,
+}
+
+impl Shown {
+    pub fn is_all(&self) -> bool {
+        self.from.is_none() && self.to.is_none()
+    }
+
+    /// Whether a finding at `t` is listed; one without a time always is (it cannot be placed).
+    pub fn lists(&self, t: Option<Timestamp>) -> bool {
+        t.is_none_or(|t| self.from.is_none_or(|f| t >= f) && self.to.is_none_or(|u| t <= u))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

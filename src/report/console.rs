@@ -155,12 +155,18 @@ fn verdict_words(v: Verdict) -> (&'static str, &'static str) {
 
 /// Every finding, ranked across checks, so that exploitation is never behind info lines.
 fn ranked_findings(s: &mut String, scan: &ScanResult, st: &Style, p: &Paint) {
-    let mut list: Vec<&Finding> = scan
+    let window = scan.params.shown;
+    let in_time: Vec<&Finding> = scan
         .findings
         .iter()
+        .filter(|f| window.lists(f.time))
+        .collect();
+    let outside = scan.findings.len() - in_time.len();
+    let mut list: Vec<&Finding> = in_time
+        .into_iter()
         .filter(|f| f.severity >= st.min_severity)
         .collect();
-    let below = scan.findings.len() - list.len();
+    let below = scan.findings.len() - outside - list.len();
     if list.is_empty() {
         return;
     }
@@ -213,6 +219,14 @@ fn ranked_findings(s: &mut String, scan: &ScanResult, st: &Style, p: &Paint) {
         more.push(format!(
             "{below} below {} (--min-severity)",
             st.min_severity.as_str()
+        ));
+    }
+    if outside > 0 {
+        let t = |x: Option<crate::model::Timestamp>| x.map(|t| t.to_string()).unwrap_or_default();
+        more.push(format!(
+            "{outside} outside {} .. {} (--from/--to; the verdict counts them)",
+            t(window.from),
+            t(window.to)
         ));
     }
     if !more.is_empty() {

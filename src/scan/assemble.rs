@@ -219,6 +219,7 @@ pub(super) fn assemble(
             host: opts.host.clone(),
             threads,
             files: prepared.params,
+            shown: Default::default(),
         },
         install,
         verdict,

@@ -87,6 +87,10 @@ pub struct ScanParams {
     pub host: Option<String>,
     pub threads: usize,
     pub files: webshells::FileScanParams,
+    /// `--from`/`--to`: what the console (and other reports for people) list; this report and
+    /// the verdict are never filtered.
+    #[serde(skip_serializing_if = "crate::model::Shown::is_all")]
+    pub shown: crate::model::Shown,
 }
 
 /// Totals of what was read.
