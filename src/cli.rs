@@ -144,6 +144,11 @@ pub struct ScanArgs {
     /// List only findings up to this time in the console (a date: to its end); see --from.
     #[arg(long, value_name = "TIME")]
     pub to: Option<String>,
+    /// Audited suppressions: a file of `KIND VALUE REASON` lines (kinds: ip (or CIDR), ua, path,
+    /// rule). Each finding an entry matches stays in every report, lowered to info and marked with
+    /// the entry; what each entry suppressed is listed (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub allow: Vec<PathBuf>,
     /// Server name for reports (default: taken from the logs).
     #[arg(long)]
     pub host: Option<String>,
@@ -326,7 +331,24 @@ impl ScanArgs {
         if let (Some(root), Some(p)) = (&self.root, &self.exchange_path) {
             check_exchange_path(root, p)?;
         }
+        let mut allow = Vec::new();
+        for p in &self.allow {
+            let text = std::fs::read(p)
+                .map_err(|e| format!("--allow {}: cannot read: {e}", p.display()))?;
+            let shown = p.display().to_string();
+            match crate::detect::allow::parse(&String::from_utf8_lossy(&text), &shown) {
+                Ok(mut e) => allow.append(&mut e),
+                Err(errors) => {
+                    return Err(format!(
+                        "--allow: {} line(s) are not entries:\n  {}",
+                        errors.len(),
+                        errors.join("\n  ")
+                    ));
+                }
+            }
+        }
         Ok(ScanOptions {
+            allow,
             root: self.root.clone(),
             logs: self.logs.clone(),
             exchange_path: self.exchange_path.clone(),
@@ -605,7 +627,8 @@ fn run_scan(args: &ScanArgs) -> i32 {
     let opts = match args.options() {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("exhunt: error: {}\n{SCAN_USAGE}", terminal(&e));
+            let lines: Vec<_> = e.lines().map(terminal).collect();
+            eprintln!("exhunt: error: {}\n{SCAN_USAGE}", lines.join("\n"));
             return EXIT_ERROR;
         }
     };

@@ -199,6 +199,7 @@ fn scan_lib(root: &Path) -> exhunt::scan::ScanResult {
         progress: false,
         files: Default::default(),
         checks: None,
+        allow: vec![],
     })
     .unwrap()
 }

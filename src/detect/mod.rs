@@ -2,6 +2,7 @@
 //! its records must contain (the prefilter), and turns records into findings. No check knows
 //! about output formats.
 
+pub mod allow;
 pub mod catalog;
 pub mod cve_2021_26855;
 pub mod cve_2021_26857;

@@ -1,5 +1,6 @@
 //! The one data model shared by every check and every report.
 
+mod allow;
 mod build;
 pub mod catalog;
 mod coverage;
@@ -13,6 +14,7 @@ mod summary;
 mod time;
 mod verdict;
 
+pub use allow::{AllowEntry, AllowKind};
 pub use build::{Build, BuildAssessment, Chain, ChainAssessment, Patched, chain_of};
 pub use coverage::{CheckState, CheckStatus, FileProblem, Seen, SourceCoverage, holder_of};
 pub(crate) use coverage::{max_opt, min_opt};

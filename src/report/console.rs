@@ -437,6 +437,28 @@ pub fn render(scan: &ScanResult, st: &Style) -> String {
     answer(&mut s, scan, &p);
     let _ = writeln!(s);
     ranked_findings(&mut s, scan, st, &p);
+    if !scan.allowed.is_empty() {
+        let _ = writeln!(
+            s,
+            "{}",
+            p.c(
+                "1",
+                "Suppressed by --allow (lowered to info, kept in every report)"
+            )
+        );
+        for e in &scan.allowed {
+            let _ = writeln!(
+                s,
+                "  {} {} {}: {} finding(s) - {}",
+                terminal(&e.at),
+                e.kind.as_str(),
+                terminal(&e.value),
+                e.suppressed,
+                terminal(&e.reason)
+            );
+        }
+        let _ = writeln!(s);
+    }
     let _ = writeln!(s, "{}", p.c("1", "Checks"));
     for c in &scan.checks {
         let mine: Vec<&Finding> = scan

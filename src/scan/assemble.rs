@@ -172,6 +172,8 @@ pub(super) fn assemble(
         .collect();
     checks.push(files_status);
     checks.extend(web_checks);
+    let mut allowed = opts.allow.clone();
+    detect::allow::apply(&mut allowed, &mut findings);
     CheckStatus::count(&mut checks, &findings, &rolled_up);
     let verdict = model::decide(&findings, &checks);
     let summary = model::summarize(verdict, &findings, &checks);
@@ -228,6 +230,7 @@ pub(super) fn assemble(
         coverage,
         findings,
         rolled_up,
+        allowed,
         problems,
         notes,
         builds_seen: builds,

@@ -40,6 +40,8 @@ pub struct ScanOptions {
     pub files: webshells::FileScanOptions,
     /// Check ids to run (`None`: all). Sources no selected check reads are not read at all.
     pub checks: Option<Vec<String>>,
+    /// `--allow`: audited suppressions (see [`crate::detect::allow`]).
+    pub allow: Vec<crate::model::AllowEntry>,
 }
 
 impl ScanOptions {
@@ -128,6 +130,9 @@ pub struct ScanResult {
     /// Scanner hits and attempts past the first of each rule, as evidence locators (see
     /// [`crate::model::rollup`]); the first few are among `findings`.
     pub rolled_up: Vec<RollUp>,
+    /// `--allow` entries and how many findings each suppressed (lowered to info, kept).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allowed: Vec<crate::model::AllowEntry>,
     /// Problems not tied to one log source (listing errors, links not followed, missing input).
     pub problems: Vec<FileProblem>,
     pub notes: Vec<String>,
@@ -377,6 +382,7 @@ fn post_process(
     let restored = back.len() as u64;
     if !back.is_empty() {
         detect::patch_level::annotate(&mut back);
+        detect::allow::apply(&mut result.allowed, &mut back);
         result.findings.append(&mut back);
         sort_findings(&mut result.findings);
         result.verdict = crate::model::decide(&result.findings, &result.checks);
