@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod console;
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod sanitize;
 pub mod timeline;
@@ -28,6 +29,7 @@ pub fn file_reports() -> Vec<Box<dyn Report>> {
         Box::new(csv::FindingsCsv),
         Box::new(tpl::TplFiles),
         Box::new(timeline::TimelineFiles),
+        Box::new(html::HtmlReport),
     ]
 }
 
