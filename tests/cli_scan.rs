@@ -77,6 +77,7 @@ fn compromised_example_finds_every_step() {
         "EX01-other.csv",
         "EX01-LogAgeDays.csv",
         "findings.csv",
+        "report.html",
     ] {
         assert!(out.path().join(f).exists(), "{f} missing");
     }

@@ -58,7 +58,12 @@ impl Axis {
             };
             let _ = write!(
                 s,
-                r#"<line class="grid" x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{height:.1}"/><text x="{x:.1}" y="14" text-anchor="middle">{}</text>"#,
+                r#"<line class="grid" x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{height:.1}"/><text x="{x:.1}" y="14" text-anchor="{}">{}</text>"#,
+                match i {
+                    0 => "start",
+                    6 => "end",
+                    _ => "middle",
+                },
                 esc(&label)
             );
         }
@@ -73,7 +78,7 @@ impl Axis {
 fn open_svg(s: &mut String, height: f64, label: &str) {
     let _ = write!(
         s,
-        r#"<div class="chart"><svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0}" viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-label="{}">"#,
+        r#"<div class="chart"><svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {WIDTH} {height:.0}" preserveAspectRatio="xMinYMin meet" role="img" aria-label="{}">"#,
         esc(label)
     );
 }
@@ -113,9 +118,7 @@ pub fn coverage(scan: &ScanResult) -> String {
         axis.x(w.since.0),
         w.until.map_or(WIDTH - RIGHT, |u| axis.x(u.0)),
     );
-    let until = w
-        .until
-        .map_or_else(|| "now".to_string(), |u| u.to_string());
+    let until = w.until.map_or_else(|| "now".to_string(), |u| u.to_string());
     let _ = write!(
         s,
         r#"<rect class="win" x="{wx0:.1}" y="{TOP}" width="{:.1}" height="{:.1}"><title>exposure window {} .. {}</title></rect>"#,

@@ -138,7 +138,10 @@ pub fn render(scan: &ScanResult) -> String {
         esc(meaning),
         scanned_what(scan),
         scan.params.window.since,
-        scan.params.window.until.map_or_else(|| "now".to_string(), |u| u.to_string()),
+        scan.params
+            .window
+            .until
+            .map_or_else(|| "now".to_string(), |u| u.to_string()),
         esc(crate::VERSION),
         esc(crate::COMMIT),
         esc(crate::rules::pack_hash()),
@@ -212,11 +215,15 @@ fn activity(s: &mut String, scan: &ScanResult) {
             let counts = |v: &[crate::timeline::pivot::Count]| {
                 v.iter()
                     .take(8)
-                    .map(|c| format!("{} ×{}", cut(&c.value, 120), c.count))
+                    .map(|c| format!("{} ×{}", esc(&cut(&c.value, 120)), c.count))
                     .collect::<Vec<_>>()
-                    .join("\n")
+                    .join("<br>")
             };
-            let statuses: Vec<String> = a.statuses.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
+            let statuses: Vec<String> = a
+                .statuses
+                .iter()
+                .map(|(k, n)| format!("{k} ×{n}"))
+                .collect();
             let _ = write!(
                 s,
                 "<tr><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>",
@@ -225,8 +232,8 @@ fn activity(s: &mut String, scan: &ScanResult) {
                 when(a.last_seen),
                 a.requests,
                 esc(&statuses.join(", ")),
-                esc(&counts(&a.hits)).replace('\n', "<br>"),
-                esc(&counts(&a.findings)).replace('\n', "<br>"),
+                counts(&a.hits),
+                counts(&a.findings),
                 a.user_agents
                     .iter()
                     .take(5)
@@ -256,10 +263,17 @@ fn activity(s: &mut String, scan: &ScanResult) {
 fn checks(s: &mut String, scan: &ScanResult) {
     s.push_str("<section id=\"checks\"><h2>Checks</h2>");
     for c in &scan.checks {
-        let mut mine: Vec<&Finding> = scan.findings.iter().filter(|f| f.check == c.check).collect();
+        let mut mine: Vec<&Finding> = scan
+            .findings
+            .iter()
+            .filter(|f| f.check == c.check)
+            .collect();
         mine.sort_by(|a, b| (b.class, b.severity).cmp(&(a.class, a.severity)));
-        let rolled: Vec<&crate::model::rollup::RollUp> =
-            scan.rolled_up.iter().filter(|r| r.check == c.check).collect();
+        let rolled: Vec<&crate::model::rollup::RollUp> = scan
+            .rolled_up
+            .iter()
+            .filter(|r| r.check == c.check)
+            .collect();
         let count = |cl: &[Class]| {
             mine.iter()
                 .filter(|f| cl.contains(&f.class) && f.severity > Severity::Info)
@@ -288,11 +302,19 @@ fn checks(s: &mut String, scan: &ScanResult) {
             "<details class=\"check\" id=\"check-{}\" data-state=\"{}\"{}><summary><strong>{}</strong> <span class=\"state {class}\">{state}</span>{} {} — {summary}{}</summary>",
             esc(c.check),
             esc(state),
-            if hits + attempts > 0 || c.state != CheckState::Ran { " open" } else { "" },
+            if hits + attempts > 0 || c.state != CheckState::Ran {
+                " open"
+            } else {
+                ""
+            },
             esc(c.check),
             if c.required { "" } else { " (optional)" },
             esc(c.title),
-            if scanners > 0 { format!(", {scanners} scanner probe(s)") } else { String::new() },
+            if scanners > 0 {
+                format!(", {scanners} scanner probe(s)")
+            } else {
+                String::new()
+            },
         );
         let _ = write!(
             s,
@@ -371,7 +393,9 @@ fn table(s: &mut String, scan: &ScanResult) {
     for (i, sv) in Severity::ALL.iter().enumerate() {
         let _ = write!(s, "<option value=\"{i}\">{}</option>", sv.as_str());
     }
-    s.push_str("</select></label><label>Class <select id=\"f-class\"><option value=\"\">any</option>");
+    s.push_str(
+        "</select></label><label>Class <select id=\"f-class\"><option value=\"\">any</option>",
+    );
     for c in Class::ALL.iter().rev() {
         let _ = write!(s, "<option value=\"{0}\">{0}</option>", c.as_str());
     }

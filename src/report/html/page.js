@@ -1,7 +1,8 @@
 // exhunt report.html: sorting and filtering of the findings table. No data of the scan is in this
 // script: it reads the table's cells and data- attributes only. It records any error and any
-// Content-Security-Policy violation on <html> (data-errors), and marks <body data-js="ok"> once
-// it has set the page up, so that a test in a headless browser can tell that it ran cleanly.
+// Content-Security-Policy violation on the html element (data-errors), and marks the body element
+// (data-js="ok") once it has set the page up, so that a test in a headless browser can tell that
+// it ran cleanly.
 (function () {
   "use strict";
   var root = document.documentElement;

@@ -58,7 +58,8 @@ fn what(scan: &ScanResult, f: &Finding) -> Option<String> {
 /// Whether any finding evidences an LSASS memory dump (the file, or the command that makes one).
 pub fn lsass_dump(scan: &ScanResult) -> bool {
     counted(scan).any(|f| {
-        f.rule.to_ascii_lowercase().contains("lsass") || f.title.to_ascii_lowercase().contains("lsass")
+        f.rule.to_ascii_lowercase().contains("lsass")
+            || f.title.to_ascii_lowercase().contains("lsass")
     })
 }
 
@@ -123,8 +124,9 @@ pub fn headline(scan: &ScanResult) -> String {
             }
         }
         Verdict::Suspicious => {
-            let attempts: Vec<&Finding> =
-                counted(scan).filter(|f| f.class == Class::Attempt).collect();
+            let attempts: Vec<&Finding> = counted(scan)
+                .filter(|f| f.class == Class::Attempt)
+                .collect();
             let rolled: usize = scan
                 .rolled_up
                 .iter()
@@ -193,7 +195,11 @@ pub fn headline(scan: &ScanResult) -> String {
                 .filter(|f| f.class == Class::Scanner)
                 .count();
             if scanners > 0 {
-                parts.push(plural(scanners, "scanner probe seen", "scanner probes seen"));
+                parts.push(plural(
+                    scanners,
+                    "scanner probe seen",
+                    "scanner probes seen",
+                ));
             }
         }
     }
@@ -257,7 +263,10 @@ pub fn holes(scan: &ScanResult) -> Vec<String> {
     let since = scan.params.window.since;
     for g in scan.coverage.iter().filter(|g| g.kind != "files") {
         if !g.present {
-            v.push(format!("{}: folder missing: nothing of it was read", g.label));
+            v.push(format!(
+                "{}: folder missing: nothing of it was read",
+                g.label
+            ));
         } else if g.files == 0 || g.records == 0 {
             v.push(format!("{}: no records read", g.label));
         } else if let Some(first) = g.first.filter(|f| *f > since) {
@@ -346,9 +355,14 @@ pub fn next_steps(scan: &ScanResult) -> Vec<String> {
         Verdict::NoEvidence => {
             v.push(patch);
             v.push("Run Microsoft's MSERT full scan as CISA's supplemental direction asks (then weekly for four weeks); exhunt's file checks do not replace it.".into());
-            v.push("Keep this folder: CISA recommends keeping triage results for at least six months.".into());
+            v.push(
+                "Keep this folder: CISA recommends keeping triage results for at least six months."
+                    .into(),
+            );
             v.push("No evidence is not proof of safety: memory, other servers and anything before the oldest log were not examined (see what was not seen below).".into());
-            v.push("Open first: findings.csv (scanner noise and info lines, for the record).".into());
+            v.push(
+                "Open first: findings.csv (scanner noise and info lines, for the record).".into(),
+            );
         }
     }
     v

@@ -4,7 +4,9 @@ use crate::scan::{ScanOptions, ScanResult};
 use std::path::Path;
 
 fn example(name: &str) -> ScanResult {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name);
     crate::scan::run(&ScanOptions {
         root: Some(root),
         logs: Vec::new(),
@@ -69,7 +71,9 @@ fn base64_and_the_script_hash() {
         "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
     );
     assert!(csp().contains(&script_hash()));
-    assert!(csp().starts_with("default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-"));
+    assert!(
+        csp().starts_with("default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-")
+    );
 }
 
 #[test]
@@ -81,7 +85,13 @@ fn the_compromised_example_leads_with_the_answer() {
         "ProxyLogon chain exploited 2021-02-11 04:28Z from 203.0.113.57 · also ProxyShell (CVE-2021-31207) chain · 2 webshells · LSASS dump · 3 attacker addresses"
     );
     let steps = next_steps(&scan).join("\n");
-    for want in ["Isolate", "Preserve evidence", "krbtgt", "Rebuild", "Open first: timeline.csv"] {
+    for want in [
+        "Isolate",
+        "Preserve evidence",
+        "krbtgt",
+        "Rebuild",
+        "Open first: timeline.csv",
+    ] {
         assert!(steps.contains(want), "{want} not in {steps}");
     }
     let page = render(&scan);
@@ -114,7 +124,10 @@ fn the_compromised_example_leads_with_the_answer() {
     assert_eq!(page.matches("<tr data-sev=").count(), scan.findings.len());
     assert!(!page.contains("id=\"capped\""));
     // one per check
-    assert_eq!(page.matches("<details class=\"check\"").count(), scan.checks.len());
+    assert_eq!(
+        page.matches("<details class=\"check\"").count(),
+        scan.checks.len()
+    );
 }
 
 #[test]
@@ -122,19 +135,29 @@ fn the_page_loads_nothing_and_has_one_script_the_csp_allows() {
     let page = render(&example("compromised"));
     assert_eq!(script_tags(&page), 1);
     let body = page.split("<script>").nth(1).unwrap();
-    assert_eq!(body.split("</script>").next().unwrap(), JS, "the script is the constant file");
+    assert_eq!(
+        body.split("</script>").next().unwrap(),
+        JS,
+        "the script is the constant file"
+    );
     assert!(page.contains(&format!(
         "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">",
         csp()
     )));
     let lower = page.to_ascii_lowercase();
-    for bad in [" src=", "<link", "@import", "url(", "<iframe", "<object", "<embed", "<img"] {
+    for bad in [
+        " src=", "<link", "@import", "url(", "<iframe", "<object", "<embed", "<img",
+    ] {
         assert!(!lower.contains(bad), "{bad} in the page");
     }
     // http only as text and as the SVG namespace, never as a resource
     for (i, _) in lower.match_indices("http") {
         let before = &lower[i.saturating_sub(7)..i];
-        assert!(!before.ends_with("href=\""), "a link to {}", &lower[i..i + 40]);
+        assert!(
+            !before.ends_with("href=\""),
+            "a link to {}",
+            &lower[i..i + 40]
+        );
     }
 }
 
@@ -153,14 +176,25 @@ fn attacker_text_stays_inert_in_text_and_attributes() {
     // in attribute values: the table's tooltip holds the raw line
     assert!(page.contains(&format!("title=\"{script},{attr},")));
     // host in <title>, the banner; the file path in the evidence and the table
-    assert!(page.contains(&format!("<title>COMPROMISED: EX01{script} - exhunt</title>")));
+    assert!(page.contains(&format!(
+        "<title>COMPROMISED: EX01{script} - exhunt</title>"
+    )));
     assert!(page.contains(&format!("logs/{attr}.LOG:7")));
     // template syntax is plain text: nothing interprets it
     assert!(page.contains("{{7*7}} ${7*7} &lt;%= 7*7 %&gt;"));
     // a bidi override is shown, not obeyed (U+2028 is plain text in HTML: no script reads data)
-    assert!(page.contains("\u{2028}\\u{202e}x"), "controls shown as escapes");
+    assert!(
+        page.contains("\u{2028}\\u{202e}x"),
+        "controls shown as escapes"
+    );
     // nothing of the data inside the script element
-    let js = page.split("<script>").nth(1).unwrap().split("</script>").next().unwrap();
+    let js = page
+        .split("<script>")
+        .nth(1)
+        .unwrap()
+        .split("</script>")
+        .next()
+        .unwrap();
     assert_eq!(js, JS);
 }
 
@@ -179,7 +213,11 @@ fn the_clean_example_says_what_was_not_seen() {
         not_seen.contains("<li>") || not_seen.contains("No coverage holes"),
         "{not_seen}"
     );
-    assert!(next_steps(&scan).join(" ").contains("No evidence is not proof of safety"));
+    assert!(
+        next_steps(&scan)
+            .join(" ")
+            .contains("No evidence is not proof of safety")
+    );
 }
 
 #[test]
@@ -206,7 +244,12 @@ fn an_inconclusive_scan_names_its_holes() {
     assert!(h.starts_with("Nothing found, but "), "{h}");
     assert!(h.contains("cve-2021-26855"), "{h}");
     let holes = holes(&scan);
-    assert!(holes.iter().any(|x| x.contains("keeps the verdict from no-evidence")), "{holes:?}");
+    assert!(
+        holes
+            .iter()
+            .any(|x| x.contains("keeps the verdict from no-evidence")),
+        "{holes:?}"
+    );
     let page = render(&scan);
     assert!(page.contains("Do not report this server as clean"));
     assert!(page.contains("No attacker address was taken from the findings"));
