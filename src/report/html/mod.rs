@@ -153,11 +153,7 @@ pub fn render(scan: &ScanResult) -> String {
     );
     todo(&mut s, scan);
     not_seen(&mut s, scan);
-    let _ = write!(
-        s,
-        "<section id=\"coverage\"><h2>Log coverage</h2>{}</section>\n",
-        charts::coverage(scan)
-    );
+    coverage(&mut s, scan);
     activity(&mut s, scan);
     checks(&mut s, scan);
     table(&mut s, scan);
@@ -192,7 +188,7 @@ fn not_seen(s: &mut String, scan: &ScanResult) {
     s.push_str("<section id=\"not-seen\"><h2>What was not seen, and why</h2>");
     let h = holes(scan);
     if h.is_empty() {
-        s.push_str("<p class=\"box\">No coverage holes: every check ran, and every log source was read from before the window start with no unreadable files. Memory, the registry and other servers are outside what exhunt examines.</p>");
+        s.push_str("<p class=\"box\">No coverage holes: every check ran, and every log source was read from before the window start to within a week of the latest log, with no unreadable files.</p>");
     } else {
         s.push_str("<ul class=\"box holes\">");
         for x in &h {
@@ -200,10 +196,64 @@ fn not_seen(s: &mut String, scan: &ScanResult) {
         }
         s.push_str("</ul>");
     }
+    s.push_str("<p class=\"legend\">Never examined by exhunt: memory, the registry, mailboxes, network traffic and other servers.</p>");
     for n in &scan.notes {
         let _ = write!(s, "<p class=\"legend\">Note: {}</p>", esc(n));
     }
     s.push_str("</section>\n");
+}
+
+/// The chart, then every source (log and file-scan folders) with what was read of it.
+fn coverage(s: &mut String, scan: &ScanResult) {
+    s.push_str("<section id=\"coverage\"><h2>Log coverage</h2>");
+    s.push_str(&charts::coverage(scan));
+    s.push_str("<table><thead><tr><th>Source</th><th>Read</th><th>First record</th><th>Last record</th><th>Problems</th></tr></thead><tbody>");
+    for g in &scan.coverage {
+        let read = if !g.present {
+            "missing".to_string()
+        } else if g.kind == "files" {
+            format!(
+                "{} file(s), {} scanned",
+                g.files,
+                crate::model::show_size(g.bytes)
+            )
+        } else {
+            format!(
+                "{} file(s), {} record(s){}",
+                g.files,
+                g.records,
+                if g.malformed > 0 {
+                    format!(", {} malformed", g.malformed)
+                } else {
+                    String::new()
+                }
+            )
+        };
+        let problems: Vec<String> = g
+            .problems
+            .iter()
+            .take(3)
+            .map(|p| esc(&format!("{}: {}", p.path, p.problem)))
+            .collect();
+        let more = g.problems.len().saturating_sub(3);
+        let _ = write!(
+            s,
+            "<tr data-present=\"{}\"><td class=\"mono\" title=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td></tr>",
+            g.present,
+            esc(&g.path),
+            esc(&g.label),
+            esc(&read),
+            when(g.first),
+            when(g.last),
+            problems.join("<br>"),
+            if more > 0 {
+                format!("<br>… {more} more in report.json")
+            } else {
+                String::new()
+            }
+        );
+    }
+    s.push_str("</tbody></table></section>\n");
 }
 
 fn activity(s: &mut String, scan: &ScanResult) {
@@ -268,7 +318,7 @@ fn checks(s: &mut String, scan: &ScanResult) {
             .iter()
             .filter(|f| f.check == c.check)
             .collect();
-        mine.sort_by(|a, b| (b.class, b.severity).cmp(&(a.class, a.severity)));
+        mine.sort_by_key(|f| std::cmp::Reverse((f.class, f.severity)));
         let rolled: Vec<&crate::model::rollup::RollUp> = scan
             .rolled_up
             .iter()

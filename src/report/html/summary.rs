@@ -261,7 +261,27 @@ pub fn holes(scan: &ScanResult) -> Vec<String> {
         v.push(format!("{s} ({weight})"));
     }
     let since = scan.params.window.since;
+    // The latest record of any log (the window's end when it is earlier): a source that ends a
+    // week or more before it may not show what happened later (quiet, rolled over, cleared).
+    let latest = scan
+        .coverage
+        .iter()
+        .filter(|g| g.kind != "files")
+        .filter_map(|g| g.last)
+        .max()
+        .map(|l| scan.params.window.until.map_or(l, |u| u.min(l)));
     for g in scan.coverage.iter().filter(|g| g.kind != "files") {
+        if let (Some(last), Some(latest)) = (g.last, latest)
+            && latest.0 - last.0 >= 7 * 86_400_000
+        {
+            v.push(format!(
+                "{}: its last record is {}, {} days before the latest of the other logs ({}): a quiet log, or one that rolled over, stopped or was cleared; later activity may not be in it",
+                g.label,
+                minute(last),
+                (latest.0 - last.0) / 86_400_000,
+                minute(latest)
+            ));
+        }
         if !g.present {
             v.push(format!(
                 "{}: folder missing: nothing of it was read",
