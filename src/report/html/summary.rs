@@ -270,18 +270,29 @@ pub fn holes(scan: &ScanResult) -> Vec<String> {
         .filter_map(|g| g.last)
         .max()
         .map(|l| scan.params.window.until.map_or(l, |u| u.min(l)));
-    for g in scan.coverage.iter().filter(|g| g.kind != "files") {
-        if let (Some(last), Some(latest)) = (g.last, latest)
-            && latest.0 - last.0 >= 7 * 86_400_000
-        {
-            v.push(format!(
-                "{}: its last record is {}, {} days before the latest of the other logs ({}): a quiet log, or one that rolled over, stopped or was cleared; later activity may not be in it",
+    let early: Vec<String> = scan
+        .coverage
+        .iter()
+        .filter(|g| g.kind != "files")
+        .filter_map(|g| Some((g, g.last?, latest?)))
+        .filter(|(_, last, latest)| latest.0 - last.0 >= 7 * 86_400_000)
+        .map(|(g, last, latest)| {
+            format!(
+                "{} (last {}, {} days earlier)",
                 g.label,
                 minute(last),
-                (latest.0 - last.0) / 86_400_000,
-                minute(latest)
-            ));
-        }
+                (latest.0 - last.0) / 86_400_000
+            )
+        })
+        .collect();
+    if let (false, Some(latest)) = (early.is_empty(), latest) {
+        v.push(format!(
+            "Logs that end a week or more before the latest log record ({}): {}. Each is a quiet log, or one that rolled over, stopped or was cleared: later activity may not be in it.",
+            minute(latest),
+            early.join("; ")
+        ));
+    }
+    for g in scan.coverage.iter().filter(|g| g.kind != "files") {
         if !g.present {
             v.push(format!(
                 "{}: folder missing: nothing of it was read",
