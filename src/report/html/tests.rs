@@ -276,3 +276,29 @@ fn cut_keeps_characters_whole() {
     assert_eq!(cut("äöüß", 2), "äö…");
     assert_eq!(esc("a<b>\u{1b}"), "a&lt;b&gt;\\x1b");
 }
+
+#[test]
+fn attempts_only_read_as_suspicious_with_the_lsass_dump_called_out() {
+    let mut scan = example("compromised");
+    scan.findings
+        .retain(|f| !matches!(f.class, Class::Exploitation | Class::PostExploitation));
+    scan.verdict = crate::model::decide(&scan.findings, &scan.checks);
+    assert_eq!(scan.verdict, Verdict::Suspicious);
+    assert_eq!(
+        headline(&scan),
+        "2 exploitation attempts from 203.0.113.57, and no sign that any succeeded · an LSASS dump: treat its credentials as stolen · 6 context findings to look at"
+    );
+    let steps = next_steps(&scan).join("\n");
+    assert!(steps.starts_with("Patch: the latest build in the logs lacks the fix for ProxyLogon"));
+    assert!(steps.contains("An LSASS dump was found"));
+    let page = render(&scan);
+    assert!(page.contains("<h1 id=\"verdict\">SUSPICIOUS: EX01</h1>"));
+}
+
+#[test]
+fn the_clean_headline() {
+    assert_eq!(
+        headline(&example("clean")),
+        "No evidence of compromise: 12 checks ran over logs that reach back to the window start 2021-01-01 00:00Z · 1 scanner probe seen"
+    );
+}
