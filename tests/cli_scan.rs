@@ -94,6 +94,7 @@ fn compromised_example_finds_every_step() {
         "EX01-LogAgeDays.csv",
         "findings.csv",
         "findings.jsonl",
+        "report.html",
     ] {
         assert!(out.path().join(f).exists(), "{f} missing");
     }

@@ -256,6 +256,16 @@ fn markup_stays_data_in_json_and_is_escaped_for_html() {
     let html = exhunt::report::sanitize::html(xss);
     assert_eq!(html, "&lt;script&gt;alert(document.domain)&lt;/script&gt;");
     assert!(!exhunt::report::sanitize::html(anchor).contains(['<', '>']));
+    // report.html holds both as text only (in a browser: tests/html_browser.rs)
+    let page = std::fs::read_to_string(r.out.path().join("report.html")).unwrap();
+    assert!(!page.contains(xss) && !page.contains("<img"));
+    assert!(page.contains(&*html));
+    assert!(page.contains("ServerInfo~&lt;img src=x onerror=alert(1)&gt;@ex01"));
+    assert_eq!(
+        page.matches("<script").count(),
+        1,
+        "the page's own script only"
+    );
 }
 
 fn assert_no_escape_bytes(what: &str, bytes: &[u8]) {

@@ -181,7 +181,12 @@ fn a_closed_stdout_neither_crashes_the_scan_nor_stops_its_reports() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     // the tree holds only IIS logs: the other checks have no data, so inconclusive
     assert_eq!(o.status.code(), Some(4), "{stderr}");
-    for f in ["report.json", "findings.csv", "rolled-up.csv"] {
+    for f in [
+        "report.json",
+        "findings.csv",
+        "rolled-up.csv",
+        "report.html",
+    ] {
         assert!(out.path().join(f).exists(), "{f} not written");
     }
 }

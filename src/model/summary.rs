@@ -102,10 +102,15 @@ pub fn summarize(verdict: Verdict, findings: &[Finding], checks: &[CheckStatus])
     let gap_list = gaps.iter().map(|c| c.check).collect::<Vec<_>>().join(", ");
     let (reason, open_first, mut next_steps) = match verdict {
         Verdict::Compromised => {
+            // the first record (a log line, an event) that evidences it; a file's time is
+            // only a fallback (it can be set to anything)
             let first = findings
                 .iter()
                 .filter(|f| is_hit(f))
-                .min_by_key(|f| (f.time.is_none(), f.time));
+                .min_by_key(|f| {
+                    let record = f.source.line.is_some() || f.source.record_id.is_some();
+                    (!record, f.time.is_none(), f.time)
+                });
             // the way in: the flaws of the exploitation findings (post-exploitation ones only
             // when no exploitation finding names one)
             let mut families: Vec<&'static str> = Vec::new();
@@ -142,11 +147,13 @@ pub fn summarize(verdict: Verdict, findings: &[Finding], checks: &[CheckStatus])
                 r += e;
             }
             let mut steps = vec![
-                "Isolate the server from the network; keep it running (memory is evidence).".into(),
-                "Preserve before changing anything: image disk and memory, or `exhunt scan --collect DIR`.".into(),
+                "Isolate the server: take it off the network now (CISA ED 21-02 action 3a), but do not shut it down or reboot it: memory holds evidence.".into(),
+                "Preserve evidence before any clean-up: image memory, then the disk (ED 21-02 2a/2b), or `exhunt scan --collect DIR`; keep this output folder and the logs.".into(),
             ];
             if lsass_dump {
-                steps.push("An LSASS dump was made: treat every credential used on this server as stolen; reset domain, service and admin passwords (krbtgt twice).".into());
+                steps.push("Reset credentials: LSASS memory was dumped, so every account that logged on to this server is exposed; reset them all (administrators and service accounts included) and the domain's krbtgt account twice.".into());
+            } else {
+                steps.push("Reset the credentials of Exchange administrators and of the service accounts on this server; review new accounts and role grants (Mailbox Import Export).".into());
             }
             if !webshells.is_empty() {
                 steps.push(format!(
@@ -154,7 +161,8 @@ pub fn summarize(verdict: Verdict, findings: &[Finding], checks: &[CheckStatus])
                     webshells.join(", ")
                 ));
             }
-            steps.push("Report the compromise to CISA and rebuild or restore the server per ED 21-02 guidance; patch before it goes back online.".into());
+            steps.push("Report the incident to CISA (in the ED 21-02 template the Test-ProxyLogon column is \"Yes (indications of compromise found)\"; cisa-ed21-02.xlsx is filled).".into());
+            steps.push("Rebuild: reinstall the operating system and Exchange from trusted media at the latest update, as ED 21-02 directs (3b, 3d), then hunt the network for lateral movement.".into());
             (r, "timeline.csv", steps)
         }
         Verdict::Suspicious => {
@@ -171,24 +179,32 @@ pub fn summarize(verdict: Verdict, findings: &[Finding], checks: &[CheckStatus])
             ips.dedup();
             let mut parts = Vec::new();
             if !attempts.is_empty() {
-                let from = if ips.is_empty() {
-                    String::new()
-                } else {
-                    format!(" from {}", plural(ips.len(), "address", "addresses"))
+                let from = match ips.len() {
+                    0 => String::new(),
+                    1..=3 => format!(" from {}", ips.join(", ")),
+                    n => format!(" from {}", plural(n, "address", "addresses")),
                 };
                 parts.push(format!(
                     "{}{from}, none evidently successful",
                     plural(attempts.len(), "exploitation attempt", "exploitation attempts")
                 ));
             }
+            if lsass_dump {
+                parts.push("an LSASS dump: treat its credentials as stolen".into());
+            }
             if context > 0 {
                 parts.push(plural(context, "finding to review", "findings to review"));
             }
-            let steps = vec![
-                "Review each finding's raw evidence (findings.csv): an attempt that succeeded elsewhere in the logs makes this a compromise.".into(),
+            let mut steps: Vec<String> = Vec::new();
+            if lsass_dump {
+                steps.push("An LSASS dump was found: treat every credential used on this server as stolen and reset them, until you know who made the dump and why.".into());
+            }
+            steps.extend([
+                "Confirm the attempts failed: in timeline.csv, follow each address past its first request (a 241 or 200 answer to an SSRF, a new .aspx, a process under w3wp would make this a compromise).".to_string(),
                 "Confirm the server was patched when the attempts came (the PatchedAtTheTime column) and is patched now.".into(),
-                "Block the attempting addresses and look for them on the other servers (`exhunt merge`).".into(),
-            ];
+                "Look at each context finding (archives, dumps, role grants): each needs a human decision.".into(),
+                "Run Microsoft's MSERT full scan as CISA's supplemental direction asks; exhunt's file checks do not replace it. Look for the addresses on the other servers (`exhunt merge`).".into(),
+            ]);
             (parts.join("; "), "findings.csv", steps)
         }
         Verdict::Inconclusive => {
@@ -207,14 +223,16 @@ pub fn summarize(verdict: Verdict, findings: &[Finding], checks: &[CheckStatus])
                 })
                 .collect();
             steps.push("Get those logs or files (older backups, the SIEM, a fuller collection) and scan again; until then, do not report this server as clean.".into());
+            steps.push("Until then, the ED 21-02 template's Test-ProxyLogon column is \"No (must provide narrative explanation in comments section)\", with these gaps as the narrative.".into());
             (r, "report.json", steps)
         }
         Verdict::NoEvidence => (
             "Every required check ran over logs covering the exposure window: no exploitation, attempt or context found".into(),
             "report.json",
             vec![
-                "Keep the reports as the record of this scan; re-scan weekly and compare (`exhunt diff`).".into(),
                 "Make sure the server runs a supported CU with the latest security update.".into(),
+                "Run Microsoft's MSERT full scan as CISA's supplemental direction asks, weekly for four weeks; re-scan with exhunt each week and compare (`exhunt diff`).".into(),
+                "No evidence is not proof of safety: memory, other servers and anything before the oldest log were not examined.".into(),
             ],
         ),
     };

@@ -6,6 +6,7 @@ pub mod console;
 pub mod csv;
 pub mod ecs;
 pub mod fleet;
+pub mod html;
 pub mod json;
 pub mod sanitize;
 pub mod timeline;
@@ -31,6 +32,7 @@ pub fn file_reports() -> Vec<Box<dyn Report>> {
         Box::new(ecs::FindingsJsonl),
         Box::new(tpl::TplFiles),
         Box::new(timeline::TimelineFiles),
+        Box::new(html::HtmlReport),
     ]
 }
 

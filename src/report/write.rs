@@ -150,13 +150,14 @@ pub fn create_report(
 }
 
 /// The report names that do not depend on the host.
-pub const FIXED_NAMES: [&str; 6] = [
+pub const FIXED_NAMES: [&str; 7] = [
     "report.json",
     "findings.csv",
     "findings.jsonl",
     "rolled-up.csv",
     "timeline.csv",
     "timeline.jsonl",
+    super::html::FILE,
 ];
 
 /// Before the scan: `dir` (given with `flag`) is resolved, refused inside the evidence, created,
