@@ -73,6 +73,9 @@ pub static INFO: CheckInfo = CheckInfo {
             "lsass.exe c:",
             "dbgcore.dll",
             "dbghelp.dll",
+            // Sysmon 10 (process access) has this field and no other event does: LSASS read
+            // without a dump DLL on the stack (mimikatz, direct system calls)
+            "GrantedAccess",
             "&echo",
             "echo [",
             "aspnet_client",
