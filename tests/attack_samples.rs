@@ -22,7 +22,13 @@ fn found(r: &Value) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| format!("{}@{}", f["rule"].as_str().unwrap(), f["source"]["record_id"]))
+        .map(|f| {
+            format!(
+                "{}@{}",
+                f["rule"].as_str().unwrap(),
+                f["source"]["record_id"]
+            )
+        })
         .collect()
 }
 
@@ -148,8 +154,16 @@ const EXPECTED: &[(&str, &str, &[&str])] = &[
     ("privexchange_dirkjan", "no-evidence", &[]),
     ("tunna_iis_rdp_smb_tunneling_sysmon_3", "no-evidence", &[]),
     ("ID4756-Exchange-admin-group-change", "no-evidence", &[]),
-    ("ID4688-Password-policy-discovery-via-commandline", "no-evidence", &[]),
-    ("MSSQL_multiple_failed_logon_EventID_18456", "no-evidence", &[]),
+    (
+        "ID4688-Password-policy-discovery-via-commandline",
+        "no-evidence",
+        &[],
+    ),
+    (
+        "MSSQL_multiple_failed_logon_EventID_18456",
+        "no-evidence",
+        &[],
+    ),
     (
         "ID33205-SQL-Server-failed-login-with-disabled-SA-account",
         "no-evidence",
@@ -184,7 +198,11 @@ fn appcmd_password_reads_from_a_webshell() {
         .map(|f| f.split('@').next().unwrap().to_string())
         .collect();
     rules.dedup();
-    assert_eq!(rules, ["w3wp-webshell-child", "iis-password-dump"], "{rules:?}");
+    assert_eq!(
+        rules,
+        ["w3wp-webshell-child", "iis-password-dump"],
+        "{rules:?}"
+    );
     let n = found(&r).len();
     // 18 password reads (9 of app pools, 9 of virtual directories); the 20 reads of user names,
     // names and physical paths are not secrets

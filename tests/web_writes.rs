@@ -10,7 +10,7 @@ mod harness;
 mod trees;
 
 use serde_json::Value;
-use trees::{EVTX_DIR, W3WP, X, evtx_writer, sysmon_event};
+use trees::{EVTX_DIR, X, evtx_writer, sysmon_event};
 
 const FE: &str = "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\FrontEnd\\HttpProxy";
 const TEMP: &str = "C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\Temporary ASP.NET Files";
