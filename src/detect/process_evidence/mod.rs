@@ -436,3 +436,5 @@ pub fn catalog() -> Vec<crate::model::catalog::RuleEntry> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_gaps;
