@@ -149,10 +149,19 @@ const EXPECTED: &[(&str, &str, &[&str])] = &[
             "transport-agent-install@7185",
         ],
     ),
-    // what exhunt does not look for (a DACL change through Exchange's machine account, Tunna's
-    // loopback connections) and the negative controls: nothing
+    (
+        "tunna_iis_rdp_smb_tunneling_sysmon_3",
+        "compromised",
+        &[
+            "w3wp-loopback-tunnel@35076",
+            "w3wp-loopback-tunnel@35079",
+            "w3wp-loopback-tunnel@35202",
+            "w3wp-loopback-tunnel@35205",
+        ],
+    ),
+    // what exhunt does not look for (a DACL change through Exchange's machine account) and the
+    // negative controls: nothing
     ("privexchange_dirkjan", "no-evidence", &[]),
-    ("tunna_iis_rdp_smb_tunneling_sysmon_3", "no-evidence", &[]),
     ("ID4756-Exchange-admin-group-change", "no-evidence", &[]),
     (
         "ID4688-Password-policy-discovery-via-commandline",

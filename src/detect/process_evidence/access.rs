@@ -184,6 +184,43 @@ pub(super) fn remote_thread(e: &EvtxEvent) -> Option<Draft> {
     None
 }
 
+/// Ports a web worker has no business connecting to on its own machine: RDP, SMB, SSH, WinRM.
+const TUNNEL_PORTS: [&str; 5] = ["3389", "445", "22", "5985", "5986"];
+
+/// Sysmon 3: an IIS worker connecting to a remote-access port of its own machine (loopback).
+pub(super) fn loopback_tunnel(e: &EvtxEvent) -> Option<Draft> {
+    let image = named(e, "Image");
+    if basename_lower(&image) != "w3wp.exe" || !named(e, "Initiated").eq_ignore_ascii_case("true") {
+        return None;
+    }
+    let (ip, port) = (named(e, "DestinationIp"), named(e, "DestinationPort"));
+    let loopback = ip.starts_with("127.") || ip == "::1" || ip == "0:0:0:0:0:0:0:1";
+    if !loopback || !TUNNEL_PORTS.contains(&port.as_str()) {
+        return None;
+    }
+    let mut fields = vec![
+        ("Image".to_string(), image),
+        ("User".to_string(), named(e, "User")),
+        ("DestinationIp".to_string(), ip.clone()),
+        ("DestinationPort".to_string(), port.clone()),
+        (
+            "DestinationPortName".to_string(),
+            named(e, "DestinationPortName"),
+        ),
+        ("SourcePort".to_string(), named(e, "SourcePort")),
+    ];
+    fields.extend(base_fields(e, "Sysmon 3"));
+    Some(draft(
+        e,
+        "w3wp-loopback-tunnel",
+        Class::PostExploitation,
+        Severity::High,
+        format!("IIS worker connected to {ip}:{port} on its own machine (a webshell tunnel)"),
+        fields,
+        "A web application connecting to RDP, SMB, SSH or WinRM on its own server is a tunnelling webshell (Tunna, reGeorg, Neo-reGeorg) carrying the intruder's remote-desktop or file-share traffic through HTTP.",
+    ))
+}
+
 /// Application, `Microsoft-Windows-ProcessExitMonitor` 3000/3001 for lsass.exe.
 pub(super) fn silent_exit(e: &EvtxEvent) -> Option<Draft> {
     if !e

@@ -1,6 +1,6 @@
 //! What ran on the server after the break-in, from process auditing: Security 4688 (process
 //! creation, when auditing is on) and 4648 (explicit-credential logon), and Sysmon 1 (process
-//! creation), 8 (CreateRemoteThread), 10 (process access), 11 (file create) and 12-14 (registry),
+//! creation), 3 (network connection), 8 (CreateRemoteThread), 10 (process access), 11 (file create) and 12-14 (registry),
 //! when Sysmon is installed; and the Application log's SilentProcessExit events (3000/3001).
 //! The full list, with the public samples each rule is tested on: `docs/detections-events.md`.
 //!
@@ -24,7 +24,7 @@
 //!   `rdrleakdiag-dump`, `iis-password-dump`.
 //! * process access and injection ([`access`]): `lsass-memory-access`, `lsass-direct-syscall-access`,
 //!   `lsass-access-from-user-folder`, `lsass-remote-thread`, `w3wp-remote-thread`,
-//!   `lsass-silent-process-exit`, `w3wp-explicit-credentials`.
+//!   `lsass-silent-process-exit`, `w3wp-explicit-credentials`, `w3wp-loopback-tunnel` (Sysmon 3).
 //! * file creation ([`files`]): `web-script-written`, `web-page-dropped`, `stock-page-rewritten`,
 //!   `installer-wrote-unknown-page`, `page-compiled`, `lsass-dump-file`, `memory-dump-written`,
 //!   `transport-agents-config-written`.
@@ -106,6 +106,11 @@ pub static INFO: CheckInfo = CheckInfo {
             "SilentProcessExit",
             // IFEO lsass.exe GlobalFlag (the other half of the SilentProcessExit set-up)
             "GlobalFlag",
+            // Sysmon 3 to RDP, SMB, WinRM: Sysmon names these ports (the address is typed); not
+            // "ssh", which "ProcessHandle" holds ignoring case: an SSH tunnel needs another literal
+            "ms-wbt-server",
+            "microsoft-ds",
+            "wsman",
         ],
     )],
     client_addresses: false,
@@ -303,6 +308,7 @@ impl Check for ProcessEvidence {
         }
         let d = if is_sysmon(e) {
             match e.event_id {
+                3 => access::loopback_tunnel(e),
                 8 => access::remote_thread(e),
                 10 => access::lsass_access(e),
                 11 => files::file_create(e),

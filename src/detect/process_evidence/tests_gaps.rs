@@ -428,3 +428,41 @@ fn webshell_follow_on_command_lines() {
         ["w3wp-webshell-child"]
     );
 }
+
+#[test]
+fn webshell_tunnels_to_the_machine_itself() {
+    let conn = |image: &str, ip: &str, port: &str, initiated: &str| {
+        sysmon(
+            3,
+            &[
+                ("Image", image),
+                ("Initiated", initiated),
+                ("DestinationIp", ip),
+                ("DestinationPort", port),
+                ("DestinationPortName", "ms-wbt-server"),
+            ],
+        )
+    };
+    assert_eq!(
+        rules(&conn(W3WP, "127.0.0.1", "3389", "true")),
+        ["w3wp-loopback-tunnel"]
+    );
+    assert_eq!(
+        rules(&conn(W3WP, "::1", "445", "true")),
+        ["w3wp-loopback-tunnel"]
+    );
+    // look-alikes: the back end on 444, a domain controller, an inbound connection, another program
+    assert!(rules(&conn(W3WP, "127.0.0.1", "444", "true")).is_empty());
+    assert!(rules(&conn(W3WP, "10.0.0.5", "445", "true")).is_empty());
+    assert!(rules(&conn(W3WP, "127.0.0.1", "3389", "false")).is_empty());
+    assert!(
+        rules(&conn(
+            "C:\\Windows\\System32\\svchost.exe",
+            "127.0.0.1",
+            "3389",
+            "true"
+        ))
+        .is_empty()
+    );
+    assert!(run(&sysmon(3, &[])).is_empty());
+}
