@@ -28,6 +28,8 @@ tables! {
     PROCESS_CHILDREN = "process_children.tsv";
     /// Command-line patterns for `process-evidence` (`detect::process_evidence`).
     PROCESS_CMDLINES = "process_cmdlines.tsv";
+    /// Who may write server pages, for `process-evidence`'s file rules (`detect::process_evidence`).
+    WEB_WRITERS = "web_writers.tsv";
     /// Benign archives under ProgramData for `suspicious-files` (`detect::suspicious_files`).
     ARCHIVE_ALLOWLIST = "archive_allowlist.tsv";
     /// Published attacker addresses (`detect::indicators`).

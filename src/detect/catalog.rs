@@ -29,7 +29,7 @@ pub fn checks() -> Vec<CheckEntry> {
                     web_rules::IIS_ID | web_rules::HTTPPROXY_ID => "rules/web.toml",
                     exchange_cmdlets::ID => "rules/exchange_cmdlets.tsv",
                     process_evidence::ID => {
-                        "rules/process_children.tsv, rules/process_cmdlines.tsv"
+                        "rules/process_children.tsv, rules/process_cmdlines.tsv, rules/web_writers.tsv"
                     }
                     _ => "",
                 },

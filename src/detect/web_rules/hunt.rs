@@ -1,14 +1,22 @@
 //! The shell-hunting fold: webshell probes from one address, per file, into one finding.
 
 use super::super::FileFold;
-use super::IIS_ID;
 use super::table::RuleSet;
+use super::{HTTPPROXY_ID, IIS_ID};
 use crate::model::{Class, Finding, Severity, Timestamp};
 use std::collections::BTreeMap;
 
 /// A webshell probe: the scanner outcome of a `hunt` rule, folded at the end of its file.
 pub(super) fn is_probe(f: &Finding, set: &RuleSet) -> bool {
-    f.check == IIS_ID && f.class == Class::Scanner && set.rule(f.rule).is_some_and(|r| r.hunt)
+    (f.check == IIS_ID || f.check == HTTPPROXY_ID)
+        && f.class == Class::Scanner
+        && set.rule(f.rule).is_some_and(|r| r.hunt)
+}
+
+/// A request field of a finding by its IIS name, or its HttpProxy name: a file is one or the
+/// other, and its probes are folded alike.
+fn field<'f>(f: &'f Finding, iis: &str, httpproxy: &str) -> Option<&'f str> {
+    f.field(iis).or_else(|| f.field(httpproxy))
 }
 
 /// Folds, per client address, the webshell probes (scanner outcomes of `hunt` rules) of one
@@ -72,16 +80,20 @@ impl Tally {
     fn add(&mut self, f: Finding) {
         self.requests += 1;
         self.last = self.last.max(f.time);
-        let p = f.field("cs-uri-stem").unwrap_or_default();
+        let p = field(&f, "cs-uri-stem", "UrlStem").unwrap_or_default();
         if !self.seen_paths.contains(p) {
             self.seen_paths.insert(p.to_string());
             self.paths.push(p.to_string());
         }
         *self
             .statuses
-            .entry(f.field("sc-status").unwrap_or("-").to_string())
+            .entry(
+                field(&f, "sc-status", "HttpStatus")
+                    .unwrap_or("-")
+                    .to_string(),
+            )
             .or_default() += 1;
-        let a = f.field("cs(User-Agent)").unwrap_or_default();
+        let a = field(&f, "cs(User-Agent)", "UserAgent").unwrap_or_default();
         if !self.agents.iter().any(|x| x == a) {
             self.agents.push(a.to_string());
         }
@@ -127,7 +139,7 @@ impl Tally {
             fields.push(("site".to_string(), s.to_string()));
         }
         Finding {
-            check: IIS_ID,
+            check: self.first.check,
             rule: set.hunt.id.as_str(),
             cve: "",
             title: format!(
@@ -167,7 +179,9 @@ impl FileFold for HuntFold {
                 findings.push(f);
                 continue;
             }
-            let ip = f.field("c-ip").unwrap_or_default().to_string();
+            let ip = field(&f, "c-ip", "ClientIPAddress")
+                .unwrap_or_default()
+                .to_string();
             let hunt = self
                 .by_ip
                 .entry(ip)

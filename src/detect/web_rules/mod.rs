@@ -146,6 +146,10 @@ impl Check for HttpProxyWeb {
             at,
         ));
     }
+
+    fn fold_file(&self) -> Option<Box<dyn FileFold>> {
+        Some(Box::new(HuntFold::new(&RULES)))
+    }
 }
 
 /// The W3C fields every IIS finding carries, as logged (`-` as empty, the user agent raw).

@@ -1633,3 +1633,137 @@ fn teddy_candidates_match_the_overlapping_search() {
         assert!(selected > 10_000, "literals select rules: {selected} lines");
     }
 }
+
+#[test]
+fn webshell_paths_on_httpproxy_rows() {
+    let ua = "Mozilla/5.0 (Windows NT 10.0; Win64; x64)";
+    let row = |proto: &str, stem: &str, status: &str, method: &str| {
+        hp(&hp_line(proto, stem, "", "", ua, status, method, ""))
+    };
+    let f = expect(
+        &row("Owa", "/owa/auth/ohyeah.aspx", "200", "POST"),
+        "httpproxy-webshell-owa-auth",
+        Class::PostExploitation,
+        Severity::Critical,
+    );
+    assert_eq!(f.check, HTTPPROXY_ID);
+    assert_eq!(f.field("UrlStem"), Some("/owa/auth/ohyeah.aspx"));
+    expect(
+        &row("Owa", "/owa/auth/Current/ohyeah.ashx", "200", "GET"),
+        "httpproxy-webshell-owa-auth",
+        Class::PostExploitation,
+        Severity::High,
+    );
+    expect(
+        &row("Ecp", "/ecp/auth/TimeoutLogoff.aspx", "200", "GET"),
+        "httpproxy-webshell-ecp-auth",
+        Class::PostExploitation,
+        Severity::High,
+    );
+    expect(
+        &row("Oab", "/OAB/log.aspx", "200", "POST"),
+        "httpproxy-webshell-oab",
+        Class::PostExploitation,
+        Severity::Critical,
+    );
+    expect(
+        &row("Owa", "/owa/auth/shell.aspx", "404", "GET"),
+        "httpproxy-webshell-owa-auth",
+        Class::Scanner,
+        Severity::Low,
+    );
+    // stock pages, scripts, address-book files
+    for (proto, stem) in [
+        ("Owa", "/owa/auth/logon.aspx"),
+        ("Owa", "/owa/auth/errorFE.aspx"),
+        ("Owa", "/owa/auth/15.1.2106/scripts/premium/x.js"),
+        ("Ecp", "/ecp/auth/TimeoutLogout.aspx"),
+        ("Oab", "/OAB/5d0c7a3e-91f2-4c6b-8e2a-3b7f0e1d9c44/oab.xml"),
+    ] {
+        let out = row(proto, stem, "200", "GET");
+        for r in [
+            "httpproxy-webshell-owa-auth",
+            "httpproxy-webshell-ecp-auth",
+            "httpproxy-webshell-oab",
+        ] {
+            quiet(&out, r);
+        }
+    }
+    // the IIS rules do not read HttpProxy rows, and these do not read IIS lines
+    quiet(
+        &row("Owa", "/aspnet_client/x.aspx", "200", "POST"),
+        "iis-webshell-aspnet-client",
+    );
+    quiet(
+        &iis(&l("POST", "/owa/auth/ohyeah.aspx", "-", CHROME, 200)),
+        "httpproxy-webshell-owa-auth",
+    );
+    // a row cut short (a live file): read padded, the request reported at the rule's base grade
+    // since no status says whether the page answered
+    expect(
+        &hp("2022-10-01T10:00:00.000Z,r1,Owa,/owa/auth/x.aspx"),
+        "httpproxy-webshell-owa-auth",
+        Class::PostExploitation,
+        Severity::High,
+    );
+    assert!(hp("garbage without commas").is_empty());
+}
+
+#[test]
+fn shell_hunting_on_httpproxy_rows_is_folded_too() {
+    let ua = "Mozilla/5.0 (Windows NT 10.0; Win64; x64)";
+    let mut out = Vec::new();
+    for n in [
+        "shell.aspx",
+        "s.aspx",
+        "xx.aspx",
+        "errorcheck.aspx",
+        "iispage.aspx",
+    ] {
+        out.extend(hp(&hp_line(
+            "Owa",
+            &format!("/owa/auth/{n}"),
+            "",
+            "",
+            ua,
+            "404",
+            "GET",
+            "",
+        )));
+    }
+    out.extend(hp(&hp_line(
+        "Oab",
+        "/OAB/log.aspx",
+        "",
+        "",
+        ua,
+        "404",
+        "GET",
+        "",
+    )));
+    out.extend(hp(&hp_line(
+        "Owa",
+        "/owa/auth/one.aspx",
+        "",
+        "",
+        ua,
+        "200",
+        "GET",
+        "",
+    ))); // a hit
+    assert_eq!(out.len(), 7);
+    fold_shell_hunting(&mut out, &RULES);
+    let rules: Vec<&str> = out.iter().map(|f| f.rule).collect();
+    assert_eq!(
+        rules,
+        ["httpproxy-webshell-owa-auth", "iis-shell-hunting"],
+        "{rules:?}"
+    );
+    let h = &out[1];
+    assert_eq!((h.class, h.check), (Class::Scanner, HTTPPROXY_ID));
+    assert_eq!(h.field("c-ip"), Some(ATK));
+    assert_eq!(h.field("requests"), Some("6"));
+    assert_eq!(h.field("statuses"), Some("404:6"));
+    assert!(h.field("paths").unwrap().contains("/OAB/log.aspx"));
+    assert_eq!(h.field("cs(User-Agent)"), Some(ua));
+}

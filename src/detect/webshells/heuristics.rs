@@ -54,6 +54,17 @@ pub fn is_page(name: &str) -> bool {
     }
 }
 
+/// Whether `in_zone` (the lower-case path inside the zone folder) is a stock Exchange page of
+/// `zone`: only `owa\auth` and `ecp\auth` have stock pages, and only at their top level.
+pub fn is_stock(zone: Zone, in_zone: &str) -> bool {
+    let list = match zone {
+        Zone::OwaAuth => &*STOCK_OWA,
+        Zone::EcpAuth => &*STOCK_ECP,
+        _ => return false,
+    };
+    !in_zone.contains('/') && list.iter().any(|s| s.eq_ignore_ascii_case(in_zone))
+}
+
 /// Levenshtein distance of two short ASCII-case-folded names, capped at 2.
 fn distance(a: &str, b: &str) -> usize {
     let (a, b) = (a.as_bytes(), b.as_bytes());
@@ -116,6 +127,11 @@ pub fn inspect(
     window: Window,
 ) -> Vec<Hint> {
     let mut out = Vec::new();
+    if zone == Zone::TempAspNet
+        && let Some(h) = super::compiled::inspect(name, data)
+    {
+        out.push(h);
+    }
     let page = is_page(name);
     let lower = name.to_ascii_lowercase();
     let top_level = !in_zone.contains('/');

@@ -6,6 +6,7 @@
 //! `webshell-heuristic`.
 
 use crate::model::names::Shown;
+pub mod compiled;
 pub mod engine;
 pub mod heuristics;
 pub mod ioc;
