@@ -52,13 +52,18 @@ pub(super) fn assemble(
                 .or_default() += 1;
         }
         builds.extend(o.builds);
-        match coverage.iter_mut().find(|g| g.label == o.label) {
-            Some(g) => g.absorb(o.cov),
-            None => {
-                let mut g =
-                    SourceCoverage::new(&o.label, o.cov.kind.as_str(), "(loose files)", true);
-                g.absorb(o.cov);
-                coverage.push(g);
+        notes.extend(o.notes);
+        let covs = std::iter::once((o.label, o.cov))
+            .chain(o.more_cov.into_iter().map(|c| (c.label.clone(), c)));
+        for (label, cov) in covs {
+            match coverage.iter_mut().find(|g| g.label == label) {
+                Some(g) => g.absorb(cov),
+                None => {
+                    let mut g =
+                        SourceCoverage::new(&label, cov.kind.as_str(), "(loose files)", true);
+                    g.absorb(cov);
+                    coverage.push(g);
+                }
             }
         }
     }
