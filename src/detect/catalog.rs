@@ -4,7 +4,8 @@
 //! listed with their check; YARA rules are listed by `--yara` files themselves.
 
 use super::{
-    LOG_CHECKS, exchange_cmdlets, event_rules, process_evidence, suspicious_files, web_rules, webshells,
+    LOG_CHECKS, event_rules, exchange_cmdlets, process_evidence, suspicious_files, web_rules,
+    webshells,
 };
 use crate::model::catalog::{CheckEntry, RuleEntry};
 

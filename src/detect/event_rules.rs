@@ -190,7 +190,14 @@ mod tests {
     use super::*;
 
     fn run(e: EvtxEvent) -> Vec<Finding> {
-        let at = At { path: "x", line: Some(1), offset: None, record_id: None, raw: b"", protocol: None };
+        let at = At {
+            path: "x",
+            line: Some(1),
+            offset: None,
+            record_id: None,
+            raw: b"",
+            protocol: None,
+        };
         let mut out = Vec::new();
         EventRules.inspect(&Record::Evtx(&e), &at, &Ctx::default(), &mut out);
         out
@@ -235,7 +242,13 @@ mod tests {
             hit[0].title
         );
         assert!(app("MSExchange Control Panel", "Request for URL 'https://mxs01:444/ecp/default.aspx' failed with the following error:").is_empty());
-        assert!(app("Some App", "Request for URL 'https://mxs01:444/ecp/about.aspx?a=]:444/ecp/tpy.js' failed").is_empty());
+        assert!(
+            app(
+                "Some App",
+                "Request for URL 'https://mxs01:444/ecp/about.aspx?a=]:444/ecp/tpy.js' failed"
+            )
+            .is_empty()
+        );
     }
 
     #[test]
@@ -245,7 +258,13 @@ mod tests {
         assert_eq!(hit.len(), 1);
         assert_eq!(hit[0].class, Class::PostExploitation);
         assert!(share(page, "%%4416\n\t\t").is_empty(), "read only");
-        assert!(share("Program Files\\Microsoft\\Exchange Server\\V15\\FrontEnd\\HttpProxy\\owa\\auth", "%%4417").is_empty());
+        assert!(
+            share(
+                "Program Files\\Microsoft\\Exchange Server\\V15\\FrontEnd\\HttpProxy\\owa\\auth",
+                "%%4417"
+            )
+            .is_empty()
+        );
         assert!(share("Users\\me\\Documents\\test.aspx", "%%4417").is_empty());
     }
 }

@@ -98,14 +98,20 @@ impl FileFold for VdirReset {
                     None => format!(", {}", cmdlet(rm)),
                 }
             );
-            w.fields.push("ScriptSetAt", &set.time.map(|t| t.to_string()).unwrap_or_default());
+            w.fields.push(
+                "ScriptSetAt",
+                &set.time.map(|t| t.to_string()).unwrap_or_default(),
+            );
             w.fields.push("ScriptSetEvidence", &at(set));
             w.fields.push(
                 "ScriptSetParameters",
                 set.fields.get("Parameters").unwrap_or_default(),
             );
             if let Some(n) = new {
-                w.fields.push("RecreatedAt", &n.time.map(|t| t.to_string()).unwrap_or_default());
+                w.fields.push(
+                    "RecreatedAt",
+                    &n.time.map(|t| t.to_string()).unwrap_or_default(),
+                );
                 w.fields.push("RecreatedEvidence", &at(n));
             }
             w.why = format!(
