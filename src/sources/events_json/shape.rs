@@ -380,6 +380,46 @@ mod tests {
     }
 
     #[test]
+    fn sentinel_security_event_with_event_data_xml() {
+        let (s, e) = m(r#"{"TimeGenerated":"2021-03-03T04:22:10.5Z","Computer":"ex1.contoso.local","EventID":4688,"Channel":"Security","EventSourceName":"Microsoft-Windows-Security-Auditing","Level":"8","Activity":"4688 - A new process has been created.","EventData":"<EventData xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\"><Data Name=\"NewProcessName\">C:\\Windows\\System32\\cmd.exe</Data><Data Name=\"ParentProcessName\">c:\\windows\\system32\\inetsrv\\w3wp.exe</Data><Data Name=\"CommandLine\">cmd /c whoami &amp;&amp; hostname</Data></EventData>","TenantId":"x"}"#).unwrap();
+        assert_eq!(s, Shape::Sentinel);
+        assert_eq!((e.event_id, e.channel.as_str()), (4688, "Security"));
+        assert_eq!(e.named("CommandLine"), Some("cmd /c whoami && hostname"));
+        assert_eq!(
+            e.named("ParentProcessName"),
+            Some("c:\\windows\\system32\\inetsrv\\w3wp.exe")
+        );
+        assert_eq!(e.time.unwrap().to_string(), "2021-03-03T04:22:10.500Z");
+        // Sentinel's `Event` table: `EventLog`, `Source`, `RenderedDescription`.
+        let (s, e) = m(r#"{"TimeGenerated":"2021-03-03T04:22:10Z","Computer":"ex1","EventID":1,"EventLog":"MSExchange Management","Source":"MSExchange CmdletLogs","RenderedDescription":"Cmdlet succeeded. Cmdlet Remove-OabVirtualDirectory, parameters -Identity \"OAB\"."}"#).unwrap();
+        assert_eq!(s, Shape::Sentinel);
+        assert_eq!(e.channel, "MSExchange Management");
+        assert_eq!(e.data, ["Remove-OabVirtualDirectory", "-Identity \"OAB\""]);
+    }
+
+    #[test]
+    fn velociraptor_rows_both_forms() {
+        let (s, e) = m(r#"{"EventTime":"2021-03-03T04:22:10Z","Computer":"ex1","Channel":"Microsoft-Windows-Sysmon/Operational","Provider":"Microsoft-Windows-Sysmon","EventID":11,"EventRecordID":9,"EventData":{"Image":"System","TargetFilename":"C:\\x\\owa\\auth\\a.aspx"},"Message":"File created","OSPath":"C:\\Windows\\System32\\winevt\\Logs\\Microsoft-Windows-Sysmon%4Operational.evtx"}"#).unwrap();
+        assert_eq!(s, Shape::Velociraptor);
+        assert_eq!((e.event_id, e.record_id), (11, 9));
+        assert_eq!(e.named("TargetFilename"), Some("C:\\x\\owa\\auth\\a.aspx"));
+        assert!(e.named("OSPath").is_none());
+        let (s, e) = m(r#"{"System":{"Provider":{"Name":"MSExchange CmdletLogs"},"EventID":{"Value":1},"Level":4,"TimeCreated":{"SystemTime":1614745330.25},"Channel":"MSExchange Management","Computer":"ex1","EventRecordID":44},"EventData":{"Data":["Set-OabVirtualDirectory","-ExternalUrl x"]},"Message":null}"#).unwrap();
+        assert_eq!(s, Shape::Velociraptor);
+        assert_eq!(e.data, ["Set-OabVirtualDirectory", "-ExternalUrl x"]);
+        assert_eq!((e.event_id, e.level, e.record_id), (1, 4, 44));
+        assert_eq!(e.time.unwrap().to_string(), "2021-03-03T04:22:10.250Z");
+    }
+
+    #[test]
+    fn evtx_dump_lines_read_as_the_evtx_reader_reads_them() {
+        let (s, e) = m(r##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"MSExchange CmdletLogs"}},"EventID":1,"Level":4,"TimeCreated":{"#attributes":{"SystemTime":"2021-03-03T04:21:05.120000Z"}},"EventRecordID":501,"Channel":"MSExchange Management","Computer":"ex1"},"EventData":{"Data":{"#text":["Set-OabVirtualDirectory","-ExternalUrl x"]}}}}"##).unwrap();
+        assert_eq!(s, Shape::EvtxDump);
+        assert_eq!(e.data, ["Set-OabVirtualDirectory", "-ExternalUrl x"]);
+        assert_eq!(e.record_id, 501);
+    }
+
+    #[test]
     fn lines_that_are_not_events_say_why() {
         assert_eq!(m(r#"{"a":1}"#).unwrap_err(), "no event id");
         assert_eq!(m(r#"[1,2]"#).unwrap_err(), "not a JSON object");
