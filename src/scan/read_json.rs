@@ -108,14 +108,23 @@ pub(super) fn scan_export(
         o.notes.push(format!(
             "{path_str}: input mixes {} hosts: {}; this report covers all of them under one name (split the export per host for one report each)",
             named.len(),
-            named
-                .iter()
-                .map(|(h, n)| format!("{h} ({n} events)"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            {
+                let mut list: Vec<String> = named
+                    .iter()
+                    .take(10)
+                    .map(|(h, n)| format!("{h} ({n} events)"))
+                    .collect();
+                if named.len() > 10 {
+                    list.push(format!("and {} more", named.len() - 10));
+                }
+                list.join(", ")
+            }
         ));
     }
-    for (h, _) in named {
+    for (h, _) in named
+        .into_iter()
+        .filter(|(h, _)| *h != events_json::OTHER_HOSTS)
+    {
         o.hosts.push((h.clone(), "EVTX Computer"));
     }
     for (channel, span) in st.channels {

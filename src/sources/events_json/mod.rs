@@ -26,6 +26,21 @@ use std::path::Path;
 pub const MAX_LINE: usize = 4 << 20;
 /// Bad lines quoted in the report (all are counted).
 const MAX_SAMPLES: usize = 5;
+/// Channels and hosts kept apart; the rest of a (crafted?) export is counted under one name.
+pub const MAX_NAMES: usize = 256;
+/// Where channels past [`MAX_NAMES`] are counted.
+pub const OTHER_CHANNELS: &str = "(other channels)";
+/// Where hosts past [`MAX_NAMES`] are counted.
+pub const OTHER_HOSTS: &str = "(other hosts)";
+
+/// `name`, or `other` once `map` already holds [`MAX_NAMES`] other names.
+fn bounded<'a, V>(map: &BTreeMap<String, V>, name: &'a str, other: &'a str) -> &'a str {
+    if map.len() < MAX_NAMES || map.contains_key(name) {
+        name
+    } else {
+        other
+    }
+}
 
 /// Records, times and span of one channel of the export.
 #[derive(Debug, Default, Clone)]
@@ -233,19 +248,19 @@ fn read_from<R: Read>(
         drop(v);
         st.records += 1;
         *st.shapes.entry(shape).or_default() += 1;
-        *st.hosts.entry(e.computer.clone()).or_default() += 1;
+        let host = bounded(&st.hosts, &e.computer, OTHER_HOSTS).to_string();
+        *st.hosts.entry(host).or_default() += 1;
         if let (Some(t), Some((host, ms))) = (e.time, shifts.get_key_value(e.computer.as_str())) {
             e.time = Some(Timestamp(t.0 + ms));
             *shifted.entry(host).or_default() += 1;
         }
-        let span = st
-            .channels
-            .entry(if e.channel.is_empty() {
-                format!("(no channel: {})", e.provider)
-            } else {
-                e.channel.clone()
-            })
-            .or_default();
+        let channel = if e.channel.is_empty() {
+            format!("(no channel: {})", e.provider)
+        } else {
+            e.channel.clone()
+        };
+        let channel = bounded(&st.channels, &channel, OTHER_CHANNELS).to_string();
+        let span = st.channels.entry(channel).or_default();
         span.records += 1;
         match e.time.filter(|t| plausible(*t, now)) {
             Some(t) => {

@@ -86,3 +86,18 @@ fn hosts_are_counted() {
     let (st, _) = read_all(&text);
     assert_eq!(st.hosts.len(), 2);
 }
+
+#[test]
+fn endless_channel_and_host_names_are_bounded() {
+    let mut text = String::new();
+    for i in 0..(MAX_NAMES + 50) {
+        text.push_str(&format!(
+            "{{\"EventID\":1,\"Channel\":\"c{i}\",\"Hostname\":\"h{i}\",\"SourceName\":\"p\"}}\n"
+        ));
+    }
+    let (st, _) = read_all(&text);
+    assert_eq!(st.records, (MAX_NAMES + 50) as u64);
+    assert_eq!(st.channels.len(), MAX_NAMES + 1);
+    assert_eq!(st.channels[OTHER_CHANNELS].records, 50);
+    assert_eq!(st.hosts[OTHER_HOSTS], 50);
+}
