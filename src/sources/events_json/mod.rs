@@ -140,7 +140,7 @@ fn clock_pass<R: Read>(reader: R) -> std::io::Result<clock::Samples> {
         let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
             continue;
         };
-        let Ok((_, e)) = shape::map(&v, line) else {
+        let Ok((_, e)) = shape::map(&v, line, true) else {
             continue;
         };
         if !e.provider.eq_ignore_ascii_case("Microsoft-Windows-Sysmon") {
@@ -238,7 +238,8 @@ fn read_from<R: Read>(
                 continue;
             }
         };
-        let (shape, mut e) = match shape::map(&v, line) {
+        let wanted = pre.is_match(line.as_bytes());
+        let (shape, mut e) = match shape::map(&v, line, wanted) {
             Ok(x) => x,
             Err(why) => {
                 bad(&mut st, number, format!("not a Windows event ({why})"));
@@ -269,7 +270,7 @@ fn read_from<R: Read>(
             }
             None => st.bad_times += 1,
         }
-        if pre.is_match(line.as_bytes()) {
+        if wanted {
             e.json = line.to_string();
             on_event(e, number, line.as_bytes());
         }

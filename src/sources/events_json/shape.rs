@@ -99,8 +99,9 @@ const SYSTEM_KEYS: &[&str] = &[
     "tags",
 ];
 
-/// Maps one parsed line to an event, or says why it is not one.
-pub fn map(v: &Value, line: &str) -> Result<(Shape, EvtxEvent), &'static str> {
+/// Maps one parsed line to an event, or says why it is not one. Without `full`, only the
+/// record's own fields are taken (channel, computer, time...), not its data: enough for coverage.
+pub fn map(v: &Value, line: &str, full: bool) -> Result<(Shape, EvtxEvent), &'static str> {
     let Value::Object(o) = v else {
         return Err("not a JSON object");
     };
@@ -110,10 +111,10 @@ pub fn map(v: &Value, line: &str) -> Result<(Shape, EvtxEvent), &'static str> {
             .ok_or("Event.System without the fields of an event");
     }
     if let Some(Value::Object(w)) = o.get("winlog") {
-        return winlogbeat(o, w).map(|e| (Shape::Winlogbeat, e));
+        return winlogbeat(o, w, full).map(|e| (Shape::Winlogbeat, e));
     }
     if let (Some(Value::Object(sys)), true) = (o.get("System"), o.contains_key("EventData")) {
-        return velociraptor_parse_evtx(o, sys).map(|e| (Shape::Velociraptor, e));
+        return velociraptor_parse_evtx(o, sys, full).map(|e| (Shape::Velociraptor, e));
     }
     let shape = if o.contains_key("TimeGenerated") {
         Shape::Sentinel
@@ -124,7 +125,7 @@ pub fn map(v: &Value, line: &str) -> Result<(Shape, EvtxEvent), &'static str> {
     } else {
         Shape::Flat
     };
-    flat(o).map(|e| (shape, e))
+    flat(o, full).map(|e| (shape, e))
 }
 
 fn scalar(v: &Value) -> String {
@@ -240,7 +241,11 @@ fn need_event(e: &EvtxEvent, has_id: bool) -> Result<(), &'static str> {
     Ok(())
 }
 
-fn winlogbeat(o: &Map<String, Value>, w: &Map<String, Value>) -> Result<EvtxEvent, &'static str> {
+fn winlogbeat(
+    o: &Map<String, Value>,
+    w: &Map<String, Value>,
+    full: bool,
+) -> Result<EvtxEvent, &'static str> {
     let id = number(w.get("event_id")).or_else(|| {
         o.get("event")
             .and_then(|ev| ev.get("code"))
@@ -262,6 +267,9 @@ fn winlogbeat(o: &Map<String, Value>, w: &Map<String, Value>) -> Result<EvtxEven
         ..Default::default()
     };
     need_event(&e, id.is_some())?;
+    if !full {
+        return Ok(e);
+    }
     for section in ["event_data", "user_data"] {
         if let Some(Value::Object(d)) = w.get(section) {
             data_object(d, &mut e);
@@ -275,6 +283,7 @@ fn winlogbeat(o: &Map<String, Value>, w: &Map<String, Value>) -> Result<EvtxEven
 fn velociraptor_parse_evtx(
     o: &Map<String, Value>,
     sys: &Map<String, Value>,
+    full: bool,
 ) -> Result<EvtxEvent, &'static str> {
     let id = number(sys.get("EventID"));
     let provider = match sys.get("Provider") {
@@ -293,6 +302,9 @@ fn velociraptor_parse_evtx(
         ..Default::default()
     };
     need_event(&e, id.is_some())?;
+    if !full {
+        return Ok(e);
+    }
     for section in ["EventData", "UserData"] {
         match o.get(section) {
             Some(Value::Object(d)) => data_object(d, &mut e),
@@ -305,7 +317,7 @@ fn velociraptor_parse_evtx(
     Ok(e)
 }
 
-fn flat(o: &Map<String, Value>) -> Result<EvtxEvent, &'static str> {
+fn flat(o: &Map<String, Value>, full: bool) -> Result<EvtxEvent, &'static str> {
     let id = number(first(o, &["EventID", "EventId", "EID"]));
     let mut e = EvtxEvent {
         record_id: number(first(o, &["EventRecordID", "RecordNumber"])).unwrap_or(0),
@@ -331,6 +343,9 @@ fn flat(o: &Map<String, Value>) -> Result<EvtxEvent, &'static str> {
         ..Default::default()
     };
     need_event(&e, id.is_some())?;
+    if !full {
+        return Ok(e);
+    }
     for (k, v) in o {
         if SYSTEM_KEYS.contains(&k.as_str()) {
             continue;
@@ -358,7 +373,7 @@ mod tests {
     use super::*;
 
     fn m(line: &str) -> Result<(Shape, EvtxEvent), &'static str> {
-        map(&serde_json::from_str(line).unwrap(), line)
+        map(&serde_json::from_str(line).unwrap(), line, true)
     }
 
     #[test]
