@@ -130,6 +130,94 @@ impl FileFold for VdirReset {
 mod tests {
     use super::*;
 
+    use crate::detect::{At, Check, Ctx, Record};
+    use crate::model::Timestamp;
+    use crate::sources::evtx::EvtxEvent;
+
+    /// The findings of `exchange-cmdlets` on these (event id, cmdlet, parameters, second) events,
+    /// folded as one log.
+    fn folded(events: &[(u32, &str, &str, i64)]) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for (i, (id, cmdlet, params, sec)) in events.iter().enumerate() {
+            let e = EvtxEvent {
+                record_id: i as u64 + 1,
+                time: Some(Timestamp(1_614_745_200_000 + sec * 1000)),
+                provider: "MSExchange CmdletLogs".into(),
+                channel: "MSExchange Management".into(),
+                event_id: *id,
+                data: vec![cmdlet.to_string(), params.to_string()],
+                ..Default::default()
+            };
+            let at = At {
+                path: "m.evtx",
+                line: None,
+                offset: None,
+                record_id: Some(e.record_id),
+                raw: b"",
+                protocol: None,
+            };
+            let ch = crate::detect::exchange_cmdlets::ExchangeCmdlets;
+            ch.inspect(&Record::Evtx(&e), &at, &Ctx::default(), &mut out);
+        }
+        let mut fold = Box::new(VdirReset::default());
+        fold.take(&mut out);
+        fold.finish(&mut out);
+        out
+    }
+
+    const SCRIPT: &str = "-ExternalUrl \"http://f/#<script runat=\"server\">function Page_Load(){eval(Request[\"k\"]);}</script>\" -Identity \"OAB (Default Web Site)\"";
+
+    fn writes(f: &[Finding]) -> Vec<&Finding> {
+        f.iter().filter(|f| f.rule == RULE).collect()
+    }
+
+    #[test]
+    fn set_with_script_then_remove_of_the_same_kind_is_the_write() {
+        let f = folded(&[
+            (1, "Set-OabVirtualDirectory", SCRIPT, 0),
+            (1, "Remove-OabVirtualDirectory", "-Identity x", 2),
+            (1, "New-OabVirtualDirectory", "-Server x", 5),
+        ]);
+        let w = writes(&f);
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].source.record_id, Some(2));
+        assert!(
+            w[0].fields
+                .get("RecreatedEvidence")
+                .is_some_and(|e| e.ends_with("record 3"))
+        );
+        assert_eq!(f.len(), 4, "the three cmdlet findings are given back");
+    }
+
+    #[test]
+    fn other_kind_failed_set_late_removal_or_plain_url_are_not() {
+        let plain = "-ExternalUrl \"https://mail.contoso.com/OAB\" -Identity x";
+        for events in [
+            vec![
+                (1, "Set-OabVirtualDirectory", SCRIPT, 0),
+                (1, "Remove-EcpVirtualDirectory", "-Identity x", 2),
+            ],
+            vec![
+                (6, "Set-OabVirtualDirectory", SCRIPT, 0),
+                (1, "Remove-OabVirtualDirectory", "-Identity x", 2),
+            ],
+            vec![
+                (1, "Set-OabVirtualDirectory", SCRIPT, 0),
+                (1, "Remove-OabVirtualDirectory", "-Identity x", 7200),
+            ],
+            vec![
+                (1, "Remove-OabVirtualDirectory", "-Identity x", 0),
+                (1, "Set-OabVirtualDirectory", SCRIPT, 2),
+            ],
+            vec![
+                (1, "Set-OabVirtualDirectory", plain, 0),
+                (1, "Remove-OabVirtualDirectory", "-Identity x", 2),
+            ],
+        ] {
+            assert!(writes(&folded(&events)).is_empty(), "{events:?}");
+        }
+    }
+
     #[test]
     fn kinds() {
         assert_eq!(kind("Set-OabVirtualDirectory").as_deref(), Some("oab"));
