@@ -24,6 +24,11 @@ tables! {
     BUILDS = "builds.tsv";
     /// Cmdlet rules of `exchange-cmdlets` (`detect::exchange_cmdlets`).
     EXCHANGE_CMDLETS = "exchange_cmdlets.tsv";
+    /// Event rules of `event-rules` (Application, Security) (`detect::event_rules`).
+    EVENT_RULES = "event_rules.tsv";
+    /// Rendered event messages back to positional data, for JSON event exports that keep only
+    /// the message (`sources::events_json`).
+    EVENT_MESSAGES = "event_messages.tsv";
     /// Child processes of w3wp.exe for `process-evidence` (`detect::process_evidence`).
     PROCESS_CHILDREN = "process_children.tsv";
     /// Command-line patterns for `process-evidence` (`detect::process_evidence`).

@@ -4,7 +4,8 @@
 //! listed with their check; YARA rules are listed by `--yara` files themselves.
 
 use super::{
-    LOG_CHECKS, exchange_cmdlets, process_evidence, suspicious_files, web_rules, webshells,
+    LOG_CHECKS, event_rules, exchange_cmdlets, process_evidence, suspicious_files, web_rules,
+    webshells,
 };
 use crate::model::catalog::{CheckEntry, RuleEntry};
 
@@ -28,6 +29,7 @@ pub fn checks() -> Vec<CheckEntry> {
                 rules: match i.id {
                     web_rules::IIS_ID | web_rules::HTTPPROXY_ID => "rules/web.toml",
                     exchange_cmdlets::ID => "rules/exchange_cmdlets.tsv",
+                    event_rules::ID => "rules/event_rules.tsv",
                     process_evidence::ID => {
                         "rules/process_children.tsv, rules/process_cmdlines.tsv, rules/web_writers.tsv"
                     }
@@ -100,6 +102,7 @@ pub fn rules() -> Vec<RuleEntry> {
         });
     }
     v.extend(exchange_cmdlets::catalog());
+    v.extend(event_rules::catalog());
     v.extend(process_evidence::catalog());
     v
 }

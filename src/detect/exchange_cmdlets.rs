@@ -198,6 +198,10 @@ impl Check for ExchangeCmdlets {
         &INFO
     }
 
+    fn fold_file(&self) -> Option<Box<dyn super::FileFold>> {
+        Some(Box::new(super::vdir_reset::VdirReset::default()))
+    }
+
     fn inspect(&self, rec: &Record<'_>, at: &At<'_>, _ctx: &Ctx, out: &mut Vec<Finding>) {
         let Record::Evtx(e) = rec else { return };
         if !is_cmdlet_log(e) {

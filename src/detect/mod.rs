@@ -8,6 +8,7 @@ pub mod cve_2021_26855;
 pub mod cve_2021_26857;
 pub mod cve_2021_26858;
 pub mod cve_2021_27065;
+pub mod event_rules;
 pub mod exchange_cmdlets;
 pub mod indicators;
 pub mod like;
@@ -16,6 +17,7 @@ pub mod process_evidence;
 pub mod rps_cat;
 pub mod suspicious_files;
 pub mod table;
+pub mod vdir_reset;
 pub mod web_rules;
 pub mod webshells;
 
@@ -92,6 +94,7 @@ pub static LOG_CHECKS: &[&dyn Check] = &[
     &web_rules::IisWeb,
     &web_rules::HttpProxyWeb,
     &exchange_cmdlets::ExchangeCmdlets,
+    &event_rules::EventRules,
     &process_evidence::ProcessEvidence,
 ];
 

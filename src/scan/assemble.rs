@@ -64,13 +64,18 @@ pub(super) fn assemble(
                 .or_default() += 1;
         }
         builds.extend(o.builds);
-        match coverage.iter_mut().find(|g| g.label == o.label) {
-            Some(g) => g.absorb(o.cov),
-            None => {
-                let mut g =
-                    SourceCoverage::new(&o.label, o.cov.kind.as_str(), "(loose files)", true);
-                g.absorb(o.cov);
-                coverage.push(g);
+        notes.extend(o.notes);
+        let covs = std::iter::once((o.label, o.cov))
+            .chain(o.more_cov.into_iter().map(|c| (c.label.clone(), c)));
+        for (label, cov) in covs {
+            match coverage.iter_mut().find(|g| g.label == label) {
+                Some(g) => g.absorb(cov),
+                None => {
+                    let mut g =
+                        SourceCoverage::new(&label, cov.kind.as_str(), "(loose files)", true);
+                    g.absorb(cov);
+                    coverage.push(g);
+                }
             }
         }
     }
@@ -251,7 +256,18 @@ fn host_info(
     computers: &BTreeMap<String, u64>,
     addresses: BTreeMap<String, String>,
 ) -> model::HostInfo {
-    let fqdn = model::fqdn_of(name, computers.iter().map(|(c, n)| (c.as_str(), *n)));
+    // the name itself when the logs give it fully qualified, else an event log's name for it
+    let qualified = name.contains('.') && name.parse::<std::net::IpAddr>().is_err();
+    let fqdn = if qualified {
+        Some(name)
+    } else {
+        model::fqdn_of(name, computers.iter().map(|(c, n)| (c.as_str(), *n)))
+    };
+    let fqdn_from = if qualified {
+        name_from
+    } else {
+        "EVTX Computer"
+    };
     let mut not_known = Vec::new();
     if fqdn.is_none() {
         not_known.push(
@@ -269,10 +285,10 @@ fn host_info(
     model::HostInfo {
         name: name.to_string(),
         name_from: name_from.to_string(),
-        fqdn: fqdn.map(|f| model::Fact::new(f, "EVTX Computer")),
+        fqdn: fqdn.map(|f| model::Fact::new(f, fqdn_from)),
         domain: fqdn
             .and_then(|f| f.split_once('.'))
-            .map(|(_, d)| model::Fact::new(d.to_ascii_lowercase(), "EVTX Computer")),
+            .map(|(_, d)| model::Fact::new(d.to_ascii_lowercase(), fqdn_from)),
         addresses: addresses
             .into_iter()
             .map(|(a, from)| model::Fact::new(a, from))

@@ -6,6 +6,7 @@ use crate::model::names::Shown;
 mod assemble;
 mod budget;
 mod read;
+mod read_json;
 mod restore;
 
 use assemble::{assemble, sort_findings};

@@ -34,6 +34,12 @@ pub(super) struct FileOutcome {
     pub(super) builds: Vec<String>,
     /// EVTX: chunks counted from their record headers, not rendered (no literal in them).
     pub(super) evtx_chunks_skipped: u64,
+    /// Coverage of further sources the file holds: the channels of an event export (which
+    /// count for the event-log checks like `.evtx` files of those channels).
+    pub(super) more_cov: Vec<SourceCoverage>,
+    /// What the scan must say about the file as a whole (shape recognised, clock corrected,
+    /// hosts mixed).
+    pub(super) notes: Vec<String>,
 }
 
 /// Per source kind: the selected checks that read it, and a prefilter built from their literals.
@@ -109,7 +115,7 @@ impl Prefilters {
         }
     }
 
-    fn get(&self, kind: SourceKind) -> &lines::Prefilter {
+    pub(super) fn get(&self, kind: SourceKind) -> &lines::Prefilter {
         &self.by_kind[&kind]
     }
 
@@ -137,6 +143,8 @@ pub(super) fn scan_file(planned: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> Fi
         hosts: Vec::new(),
         builds: Vec::new(),
         evtx_chunks_skipped: 0,
+        more_cov: Vec::new(),
+        notes: Vec::new(),
     };
     o.cov.files = 1;
     o.cov.problems.extend(confirm_problem);
@@ -146,7 +154,11 @@ pub(super) fn scan_file(planned: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> Fi
             problem: p,
         })
     };
-    if pre.narrowed && pre.checks_for(f.kind).is_empty() && f.kind != SourceKind::Binary {
+    let reads_as = match f.kind {
+        SourceKind::EventJson => SourceKind::Evtx,
+        k => k,
+    };
+    if pre.narrowed && pre.checks_for(reads_as).is_empty() && f.kind != SourceKind::Binary {
         problem(
             &mut o,
             "not read: no check selected with --checks reads this kind of log".into(),
@@ -164,6 +176,7 @@ pub(super) fn scan_file(planned: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> Fi
                     c.inspect(&Record::Evtx(&e), &at, ctx, &mut findings);
                 }
             });
+            fold_all(checks, &mut findings);
             o.findings = findings;
             o.cov.bytes = std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0);
             match res {
@@ -191,6 +204,7 @@ pub(super) fn scan_file(planned: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> Fi
                 Err(e) => problem(&mut o, e),
             }
         }
+        SourceKind::EventJson => super::read_json::scan_export(f, &path_str, pre, ctx, &mut o),
         SourceKind::HttpProxy | SourceKind::EcpServer | SourceKind::OabGenerator | SourceKind::Text | SourceKind::IisW3c | SourceKind::EcpActivity => {
             scan_text_file(f, &path_str, pre, ctx, &mut o)
         }
@@ -199,6 +213,14 @@ pub(super) fn scan_file(planned: &SourceFile, pre: &Prefilters, ctx: &Ctx) -> Fi
     }
     o.cov.label = o.label.clone();
     o
+}
+
+/// The checks' folds over one file's findings, when the file was read in one go (event logs).
+pub(super) fn fold_all(checks: &[&'static dyn Check], findings: &mut Vec<Finding>) {
+    for mut fold in checks.iter().filter_map(|c| c.fold_file()) {
+        fold.take(findings);
+        fold.finish(findings);
+    }
 }
 
 /// Findings a file may gather before its scanner hits and attempts are rolled up.

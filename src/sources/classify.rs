@@ -17,6 +17,9 @@ pub fn classify_bytes(head: &[u8]) -> SourceKind {
         return SourceKind::Utf16Text;
     }
     let has = |needle: &[u8]| memmem::find(head, needle).is_some();
+    if is_event_json(head) {
+        return SourceKind::EventJson;
+    }
     let line_starts = |prefix: &[u8]| {
         head.starts_with(prefix)
             || memmem::find_iter(head, b"\n").any(|i| head[i + 1..].starts_with(prefix))
@@ -48,6 +51,28 @@ pub fn classify_bytes(head: &[u8]) -> SourceKind {
         return SourceKind::Binary;
     }
     SourceKind::Text
+}
+
+/// JSON lines of Windows events: the first line is a JSON object (no other log starts with
+/// `{`) naming an event id the way one of the export shapes does (see
+/// [`super::events_json::shape`]).
+fn is_event_json(head: &[u8]) -> bool {
+    let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let start = body.iter().position(|b| !b.is_ascii_whitespace());
+    if !start.is_some_and(|i| body[i] == b'{' && body.get(i + 1) != Some(&b'\n')) {
+        return false;
+    }
+    let first_line = &body[start.unwrap_or(0)..];
+    let first_line = &first_line[..memchr::memchr(b'\n', first_line).unwrap_or(first_line.len())];
+    [
+        &b"\"EventID\""[..],
+        b"\"EventId\"",
+        b"\"EID\"",
+        b"\"event_id\"",
+        b"\"winlog\"",
+    ]
+    .iter()
+    .any(|k| memmem::find(first_line, k).is_some())
 }
 
 /// Reads a file's head and classifies it.
@@ -106,6 +131,18 @@ mod tests {
             SourceKind::OabGenerator
         );
         assert_eq!(classify_bytes(b"hello world\n"), SourceKind::Text);
+        assert_eq!(
+            classify_bytes(b"{\"Channel\":\"Security\",\"EventID\":4688}\n"),
+            SourceKind::EventJson
+        );
+        assert_eq!(
+            classify_bytes(b"\xEF\xBB\xBF{\"@timestamp\":\"x\",\"winlog\":{\"event_id\":\"1\"}}"),
+            SourceKind::EventJson
+        );
+        assert_eq!(
+            classify_bytes(b"{\"name\":\"a config file\"}\n"),
+            SourceKind::Text
+        );
         assert_eq!(classify_bytes(b"\x00\x01\x02junk"), SourceKind::Binary);
         assert_eq!(classify_bytes(b"\xFF\xFE#\x00S\x00"), SourceKind::Utf16Text);
     }

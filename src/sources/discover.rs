@@ -405,6 +405,7 @@ pub fn confirm_kind(f: &mut SourceFile) -> Option<FileProblem> {
             | SourceKind::IisW3c
             | SourceKind::EcpServer
             | SourceKind::Evtx
+            | SourceKind::EventJson
             | SourceKind::OabGenerator),
         ) => {
             f.kind = k;
@@ -529,6 +530,7 @@ pub fn plan_loose(paths: &[PathBuf]) -> Plan {
                         SourceKind::OabGenerator => "OABGeneratorLog".to_string(),
                         SourceKind::IisW3c => "IIS/(loose)".to_string(),
                         SourceKind::Evtx => "EVTX/(loose)".to_string(),
+                        SourceKind::EventJson => "EventJSON/(loose)".to_string(),
                         other => format!("unrecognised/{}", other.as_str()),
                     };
                     plan.files.push(SourceFile {

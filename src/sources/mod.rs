@@ -5,6 +5,7 @@ pub mod classify;
 pub mod csvline;
 pub mod discover;
 pub mod ecp;
+pub mod events_json;
 pub mod evtx;
 pub mod files;
 pub mod httpproxy;
@@ -31,6 +32,9 @@ pub enum SourceKind {
     EcpActivity,
     OabGenerator,
     Evtx,
+    /// Windows events exported as JSON lines (SIEM exports, winlogbeat, `evtx_dump -o jsonl`):
+    /// read into the same records as [`SourceKind::Evtx`], by the same checks.
+    EventJson,
     /// Text that is none of the above (searched only by checks that accept any text).
     Text,
     /// UTF-16 text: not decoded yet, reported as unread.
@@ -47,6 +51,7 @@ impl SourceKind {
             SourceKind::EcpActivity => "ecp-activity",
             SourceKind::OabGenerator => "oab-generator",
             SourceKind::Evtx => "evtx",
+            SourceKind::EventJson => "event-json",
             SourceKind::Text => "text",
             SourceKind::Utf16Text => "utf16-text",
             SourceKind::Binary => "binary",

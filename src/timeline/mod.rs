@@ -222,7 +222,7 @@ fn finding_events(
     let Some(t) = f.time else { return vec![] };
     let desc = match kind {
         Some(SourceKind::HttpProxy | SourceKind::IisW3c) => "Request logged",
-        Some(SourceKind::Evtx) => "Event recorded",
+        Some(SourceKind::Evtx | SourceKind::EventJson) => "Event recorded",
         Some(_) => "Log entry written",
         None => "Evidence time",
     };
