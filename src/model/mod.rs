@@ -5,6 +5,7 @@ pub mod catalog;
 mod coverage;
 mod earliest;
 mod finding;
+mod msert;
 pub mod names;
 pub mod rollup;
 mod size;
@@ -18,6 +19,7 @@ pub use earliest::Earliest;
 pub use finding::{
     CLIENT_IP_FIELDS, Class, Evidence, Fields, Finding, MAX_RAW, Severity, check_cve, cve_ids,
 };
+pub use msert::{MsertDetection, MsertScan};
 pub use size::show_size;
 pub use time::{Timestamp, Window};
 pub use verdict::{Verdict, decide};

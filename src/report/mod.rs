@@ -2,6 +2,7 @@
 //! text through [`sanitize`].
 
 pub mod catalog;
+pub mod cisa;
 pub mod console;
 pub mod csv;
 pub mod json;
@@ -28,6 +29,7 @@ pub fn file_reports() -> Vec<Box<dyn Report>> {
         Box::new(csv::FindingsCsv),
         Box::new(tpl::TplFiles),
         Box::new(timeline::TimelineFiles),
+        Box::new(cisa::CisaWorkbook),
     ]
 }
 

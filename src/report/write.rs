@@ -150,12 +150,14 @@ pub fn create_report(
 }
 
 /// The report names that do not depend on the host.
-pub const FIXED_NAMES: [&str; 5] = [
+pub const FIXED_NAMES: [&str; 7] = [
     "report.json",
     "findings.csv",
     "rolled-up.csv",
     "timeline.csv",
     "timeline.jsonl",
+    super::cisa::XLSX_FILE,
+    super::cisa::CSV_FILE,
 ];
 
 /// Before the scan: `dir` (given with `flag`) is resolved, refused inside the evidence, created,

@@ -73,6 +73,10 @@ pub fn all_check_ids() -> Vec<&'static str> {
 /// narrowed scan.
 pub const PIVOT: &str = "pivot";
 
+/// The file-scan checks whose hits are webshells (YARA rules, known shell indicators), as
+/// against the heuristics.
+pub const SHELL_CHECKS: [&str; 2] = [webshells::YARA_ID, webshells::IOC_ID];
+
 /// The file-scan check ids.
 const WEB_CHECKS: [&str; 3] = [webshells::YARA_ID, webshells::IOC_ID, webshells::HEUR_ID];
 
@@ -123,6 +127,8 @@ pub struct ScanResult {
     pub builds_seen: Vec<String>,
     /// The earliest and latest of them, and whether the latest holds each chain's fix.
     pub build_assessment: Option<crate::model::BuildAssessment>,
+    /// Microsoft Safety Scanner's own runs, from `Windows\debug\msert.log`.
+    pub msert: Vec<crate::model::MsertScan>,
     /// The pivot values taken from the findings and what the sweep for them read.
     pub pivot: timeline::PivotReport,
     /// Per attacker IP: first and last seen, requests, statuses, what it hit, which findings.
