@@ -105,7 +105,14 @@ fn many(n: usize) -> Vec<InventoryRow> {
             r.set("B", format!("10.0.{}.{}", i / 250, i % 250 + 1));
             r.set("D", format!("EX{i:03}"));
             r.set("F", cisa::NO_NARRATIVE);
-            r.set("G", if i % 2 == 0 { cisa::YES_IOC } else { cisa::YES_CLEAN });
+            r.set(
+                "G",
+                if i % 2 == 0 {
+                    cisa::YES_IOC
+                } else {
+                    cisa::YES_CLEAN
+                },
+            );
             r.set("H", "=cmd|' /C calc'!A0 <script>\x1b[31m");
             r.set("AE", cisa::NO);
             r
@@ -222,7 +229,10 @@ fn libreoffice_inventory(lo: &Path, xlsx: &Path, work: &Path) -> Vec<csv::String
     let profile = work.join("profile");
     let outdir = work.join("csv");
     let o = Command::new(lo)
-        .arg(format!("-env:UserInstallation=file://{}", profile.display()))
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
         .args(["--headless", "--norestore", "--convert-to"])
         // comma, double quote, UTF-8, from line 1, ..., sheet 2 (Inventory)
         .arg("csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,2")
@@ -234,7 +244,10 @@ fn libreoffice_inventory(lo: &Path, xlsx: &Path, work: &Path) -> Vec<csv::String
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "LibreOffice failed: {err}");
-    assert!(!err.to_lowercase().contains("error"), "LibreOffice said: {err}");
+    assert!(
+        !err.to_lowercase().contains("error"),
+        "LibreOffice said: {err}"
+    );
     let stem = xlsx.file_stem().unwrap().to_string_lossy();
     let file = outdir.join(format!("{stem}-Inventory.csv"));
     let file = if file.exists() {
@@ -246,7 +259,13 @@ fn libreoffice_inventory(lo: &Path, xlsx: &Path, work: &Path) -> Vec<csv::String
         .has_headers(false)
         .flexible(true)
         .from_path(&file)
-        .unwrap_or_else(|e| panic!("{}: {e}; stdout {}", file.display(), String::from_utf8_lossy(&o.stdout)));
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; stdout {}",
+                file.display(),
+                String::from_utf8_lossy(&o.stdout)
+            )
+        });
     r.records().map(Result::unwrap).collect()
 }
 
@@ -271,7 +290,99 @@ fn libreoffice_converts_the_workbook() {
     let big = work.path().join("many.xlsx");
     std::fs::write(&big, cisa::workbook_bytes(&many(400)).unwrap()).unwrap();
     let rows = libreoffice_inventory(&lo, &big, work.path());
-    let last = rows.iter().rposition(|r| r.get(3).is_some_and(|v| !v.is_empty())).unwrap();
+    let last = rows
+        .iter()
+        .rposition(|r| r.get(3).is_some_and(|v| !v.is_empty()))
+        .unwrap();
     assert_eq!(&rows[last][3], "EX399");
     assert_eq!(last, 6 + 399);
+}
+
+#[path = "support/trees.rs"]
+#[allow(dead_code)]
+mod trees;
+
+const MSERT_FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/msert/msert.log"
+);
+
+/// The clean example with `log` as its `Windows\debug\msert.log` (name in another case, as a
+/// copy of an NTFS volume may have it).
+fn clean_with_msert(log: &[u8]) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    trees::build_clean(d.path());
+    let dbg = d.path().join("Windows").join("Debug");
+    std::fs::create_dir_all(&dbg).unwrap();
+    std::fs::write(dbg.join("MSERT.log"), log).unwrap();
+    d
+}
+
+#[test]
+fn msert_detections_answer_column_f_and_are_findings() {
+    let tree = clean_with_msert(&std::fs::read(MSERT_FIXTURE).unwrap());
+    let s = run_scan(&[tree.path().to_str().unwrap()]);
+    assert_eq!(s.code, 1, "a shell MSERT removed is still compromise");
+    assert_eq!(s.report["verdict"], "compromised");
+    let f = harness::findings(&s.report, "msert");
+    assert_eq!(f.len(), 2, "{f:#?}");
+    assert_eq!(f[0]["rule"], "msert-removed");
+    assert_eq!(f[0]["class"], "post-exploitation");
+    assert_eq!(s.report["msert"].as_array().unwrap().len(), 3);
+    assert_eq!(harness::check_state(&s.report, "msert"), "ran");
+    let xlsx = std::fs::read(s.out.path().join(cisa::XLSX_FILE)).unwrap();
+    assert_eq!(cell(&xlsx, "F7").as_deref(), Some(cisa::YES_IOC));
+    // exhunt's own checks found nothing on the clean tree: G says so, H says why they differ.
+    assert_eq!(cell(&xlsx, "G7").as_deref(), Some(cisa::YES_CLEAN));
+    let h = cell(&xlsx, "H7").unwrap();
+    assert!(
+        h.contains("Backdoor:ASP/Chopper.F!dha (and removed successfully"),
+        "{h}"
+    );
+    assert!(h.contains("overall verdict is compromised"), "{h}");
+}
+
+#[test]
+fn msert_without_a_completed_full_scan_is_no_with_the_file_scan_in_h() {
+    // Only the quick scan (the first run) and the unfinished full scan.
+    let text = std::fs::read_to_string(MSERT_FIXTURE).unwrap();
+    let sep = format!("{}\r\n", text.lines().next().unwrap());
+    let runs: Vec<&str> = text.split(&sep).collect();
+    assert_eq!(runs.len(), 4, "an empty start and three runs");
+    let quick_and_cut = format!("{sep}{}{sep}{}", runs[1], runs[3]);
+    assert!(!quick_and_cut.contains("Threat Detected"));
+    let tree = clean_with_msert(quick_and_cut.as_bytes());
+    let s = run_scan(&[tree.path().to_str().unwrap()]);
+    assert_eq!(s.report["verdict"], "no-evidence");
+    let xlsx = std::fs::read(s.out.path().join(cisa::XLSX_FILE)).unwrap();
+    assert_eq!(cell(&xlsx, "F7").as_deref(), Some(cisa::NO_NARRATIVE));
+    let h = cell(&xlsx, "H7").unwrap();
+    assert!(h.contains("no completed full scan"), "{h}");
+    assert!(
+        h.contains("Quick Scan started Thu Mar 11 09:11:22 2021"),
+        "{h}"
+    );
+    assert!(
+        h.contains("Full Scan started Sat Mar 20 08:00:12 2021, never finished"),
+        "{h}"
+    );
+    assert!(
+        h.contains("exhunt's own file scan: suspicious-files ran"),
+        "{h}"
+    );
+}
+
+#[test]
+fn a_loose_msert_log_is_read_and_a_broken_one_is_reported() {
+    let s = run_scan(&["--logs", MSERT_FIXTURE]);
+    assert_eq!(harness::findings(&s.report, "msert").len(), 2);
+    // An msert.log that is a folder: a coverage problem, never a silent "clean".
+    let d = tempfile::tempdir().unwrap();
+    trees::build_clean(d.path());
+    std::fs::create_dir_all(d.path().join("Windows/debug/msert.log")).unwrap();
+    let s = run_scan(&[d.path().to_str().unwrap()]);
+    let cov = harness::coverage(&s.report, "MSERT");
+    assert!(!cov["problems"].as_array().unwrap().is_empty(), "{cov}");
+    assert_ne!(harness::check_state(&s.report, "msert"), "ran");
+    assert_ne!(s.report["verdict"], "no-evidence");
 }

@@ -10,6 +10,7 @@ pub mod cve_2021_27065;
 pub mod exchange_cmdlets;
 pub mod indicators;
 pub mod like;
+pub mod msert;
 pub mod patch_level;
 pub mod process_evidence;
 pub mod rps_cat;

@@ -5,6 +5,7 @@
 use crate::model::names::Shown;
 mod assemble;
 mod budget;
+mod msert;
 mod read;
 mod restore;
 
@@ -64,6 +65,7 @@ pub const TPL_CHECKS: [&str; 5] = [
 pub fn all_check_ids() -> Vec<&'static str> {
     let mut v: Vec<&'static str> = LOG_CHECKS.iter().map(|c| c.info().id).collect();
     v.push(detect::suspicious_files::ID);
+    v.push(detect::msert::ID);
     v.extend(WEB_CHECKS);
     v.push(PIVOT);
     v
@@ -76,6 +78,9 @@ pub const PIVOT: &str = "pivot";
 /// The file-scan checks whose hits are webshells (YARA rules, known shell indicators), as
 /// against the heuristics.
 pub const SHELL_CHECKS: [&str; 2] = [webshells::YARA_ID, webshells::IOC_ID];
+
+/// The check of MSERT's own detections (`msert.log`).
+pub const MSERT_CHECK: &str = detect::msert::ID;
 
 /// The file-scan check ids.
 const WEB_CHECKS: [&str; 3] = [webshells::YARA_ID, webshells::IOC_ID, webshells::HEUR_ID];
@@ -287,6 +292,7 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         .iter()
         .map(|f| (f.path.shown(), f.kind))
         .collect();
+    let msert_logs = plan.msert.clone();
     let mut result = assemble(
         opts,
         plan,
@@ -295,6 +301,7 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         started,
         (prepared, web),
     );
+    msert::add(&mut result, &msert_logs, opts.selected(detect::msert::ID));
     result.notes.extend(thread_note);
     if let Some(why) = prefilters.evtx_skip_off()
         && kinds.values().any(|k| *k == SourceKind::Evtx)

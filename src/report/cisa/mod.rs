@@ -183,7 +183,10 @@ mod tests {
             z.by_name(n).unwrap().read_to_string(&mut s).unwrap();
             s
         };
-        let (ss, sh) = (read("xl/sharedStrings.xml"), read(workbook::INVENTORY_ENTRY));
+        let (ss, sh) = (
+            read("xl/sharedStrings.xml"),
+            read(workbook::INVENTORY_ENTRY),
+        );
         use quick_xml::events::Event;
         let mut strings = Vec::new();
         let mut r = quick_xml::Reader::from_str(&ss);
@@ -195,10 +198,7 @@ mod tests {
                 Event::End(e) if e.name().as_ref() == "si" => strings.push(cur.take().unwrap()),
                 Event::Start(e) if e.name().as_ref() == "t" => in_t = true,
                 Event::End(e) if e.name().as_ref() == "t" => in_t = false,
-                Event::Text(t) if in_t => cur
-                    .as_mut()
-                    .unwrap()
-                    .push_str(&t.to_string()),
+                Event::Text(t) if in_t => cur.as_mut().unwrap().push_str(&t.to_string()),
                 Event::GeneralRef(g) if in_t => {
                     let e = format!("&{};", &*g);
                     cur.as_mut()

@@ -4,7 +4,7 @@
 
 use super::{InventoryRow, NO, NO_NARRATIVE, YES, YES_CLEAN, YES_IOC};
 use crate::model::{CheckState, Class, Finding, MsertScan, Patched, Severity, Verdict};
-use crate::scan::{SHELL_CHECKS, ScanResult, TPL_CHECKS};
+use crate::scan::{MSERT_CHECK, SHELL_CHECKS, ScanResult, TPL_CHECKS};
 use std::collections::BTreeSet;
 
 /// How many findings a note names before it says "and N more".
@@ -21,7 +21,10 @@ pub fn from_scan(scan: &ScanResult) -> InventoryRow {
     r.set("F", f);
     let (g, g_note) = tpl_column(scan);
     r.set("G", g);
-    r.set("H", format!("#1 MSERT: {f_note}\n#2 Test-ProxyLogon (exhunt): {g_note}"));
+    r.set(
+        "H",
+        format!("#1 MSERT: {f_note}\n#2 Test-ProxyLogon (exhunt): {g_note}"),
+    );
     if ips.is_empty() {
         comments.push("B: no server address (s-ip) in the log lines behind the findings".into());
     }
@@ -77,10 +80,20 @@ fn name_findings<'a>(fs: impl Iterator<Item = &'a Finding>) -> String {
     s.join("; ")
 }
 
-/// Column G and its note.
+/// Column G and its note: exhunt's own checks, the Test-ProxyLogon equivalent. MSERT's
+/// detections answer column F and are left out here (the verdict over the rest decides).
 fn tpl_column(scan: &ScanResult) -> (&'static str, String) {
-    let ioc: Vec<&Finding> = scan.findings.iter().filter(|f| is_ioc(f)).collect();
-    let attempts: Vec<&Finding> = scan.findings.iter().filter(|f| is_attempt(f)).collect();
+    let own = |f: &&Finding| f.check != MSERT_CHECK;
+    let findings: Vec<Finding> = scan.findings.iter().filter(own).cloned().collect();
+    let checks: Vec<_> = scan
+        .checks
+        .iter()
+        .filter(|c| c.check != MSERT_CHECK)
+        .cloned()
+        .collect();
+    let verdict = crate::model::decide(&findings, &checks);
+    let ioc: Vec<&Finding> = findings.iter().filter(|f| is_ioc(f)).collect();
+    let attempts: Vec<&Finding> = findings.iter().filter(|f| is_attempt(f)).collect();
     let attempt_note = || {
         let rolled: u64 = scan
             .rolled_up
@@ -99,19 +112,18 @@ fn tpl_column(scan: &ScanResult) -> (&'static str, String) {
             name_findings(attempts.iter().copied())
         )
     };
-    if scan.verdict == Verdict::Compromised || !ioc.is_empty() {
+    if verdict == Verdict::Compromised || !ioc.is_empty() {
         return (
             YES_IOC,
             format!(
-                "exhunt verdict {}: {} indication(s) of compromise: {}. Give the CISA ticket number here.",
-                scan.verdict.as_str(),
+                "exhunt's checks: {}: {} indication(s) of compromise: {}. Give the CISA ticket number here.",
+                verdict.as_str(),
                 ioc.len(),
                 name_findings(ioc.iter().copied())
             ),
         );
     }
-    let gaps: Vec<String> = scan
-        .checks
+    let gaps: Vec<String> = checks
         .iter()
         .filter(|c| TPL_CHECKS.contains(&c.check) || c.required)
         .filter(|c| c.state != CheckState::Ran || c.file_problems > 0)
@@ -129,10 +141,10 @@ fn tpl_column(scan: &ScanResult) -> (&'static str, String) {
             )
         })
         .collect();
-    if scan.verdict == Verdict::Inconclusive || !gaps.is_empty() {
+    if verdict == Verdict::Inconclusive || !gaps.is_empty() {
         let mut note = format!(
-            "exhunt could not complete every check (verdict {}): {}",
-            scan.verdict.as_str(),
+            "exhunt could not complete every check ({}): {}",
+            verdict.as_str(),
             gaps.join("; ")
         );
         if !attempts.is_empty() {
@@ -144,19 +156,33 @@ fn tpl_column(scan: &ScanResult) -> (&'static str, String) {
         (
             YES_CLEAN,
             format!(
-                "exhunt verdict {}: every check ran over logs covering the window from {}; nothing found",
-                scan.verdict.as_str(),
-                scan.params.window.since
+                "exhunt's checks: {}: every check ran over logs covering the window from {}; nothing found{}",
+                verdict.as_str(),
+                scan.params.window.since,
+                overall(scan, verdict)
             ),
         )
     } else {
         (
             YES_CLEAN,
             format!(
-                "exhunt verdict {}: no indication of compromise; {}",
-                scan.verdict.as_str(),
-                attempt_note()
+                "exhunt's checks: {}: no indication of compromise; {}{}",
+                verdict.as_str(),
+                attempt_note(),
+                overall(scan, verdict)
             ),
+        )
+    }
+}
+
+/// When MSERT's detections make the overall verdict differ from exhunt's own checks, says so.
+fn overall(scan: &ScanResult, own: Verdict) -> String {
+    if scan.verdict == own {
+        String::new()
+    } else {
+        format!(
+            " (the overall verdict is {}, from MSERT's detections in #1)",
+            scan.verdict.as_str()
         )
     }
 }
@@ -192,7 +218,10 @@ fn msert_column(scan: &ScanResult) -> (&'static str, String) {
                     .join("; ")
             )
         };
-        return (NO_NARRATIVE, format!("{seen}. exhunt's own file scan: {own}"));
+        return (
+            NO_NARRATIVE,
+            format!("{seen}. exhunt's own file scan: {own}"),
+        );
     };
     let found: Vec<String> = full
         .iter()
@@ -210,10 +239,7 @@ fn msert_column(scan: &ScanResult) -> (&'static str, String) {
         })
         .collect();
     if found.is_empty() {
-        (
-            YES_CLEAN,
-            format!("{}; no threat detected", describe(last)),
-        )
+        (YES_CLEAN, format!("{}; no threat detected", describe(last)))
     } else {
         (
             YES_IOC,
@@ -250,7 +276,14 @@ fn own_file_scan(scan: &ScanResult) -> String {
         .checks
         .iter()
         .filter(|c| c.check.starts_with("webshell-") || c.check == "suspicious-files")
-        .map(|c| format!("{} {} ({} finding(s))", c.check, state_word(c.state), c.findings))
+        .map(|c| {
+            format!(
+                "{} {} ({} finding(s))",
+                c.check,
+                state_word(c.state),
+                c.findings
+            )
+        })
         .collect();
     if files.is_empty() {
         "none ran".into()

@@ -141,12 +141,7 @@ fn template_row(xml: &[u8], n: u32) -> Result<TemplateRow, String> {
                     let attrs = e
                         .attributes()
                         .flatten()
-                        .map(|a| {
-                            (
-                                a.key.as_ref().to_string(),
-                                a.value.to_string(),
-                            )
-                        })
+                        .map(|a| (a.key.as_ref().to_string(), a.value.to_string()))
                         .collect();
                     found = Some(TemplateRow {
                         attrs,
@@ -156,10 +151,8 @@ fn template_row(xml: &[u8], n: u32) -> Result<TemplateRow, String> {
             }
             Event::Start(e) | Event::Empty(e) if e.name().as_ref() == "c" => {
                 if let Some(t) = found.as_mut()
-                    && let (Some((col, _)), Some(s)) = (
-                        attr(&e, "r").as_deref().and_then(split_ref),
-                        attr(&e, "s"),
-                    )
+                    && let (Some((col, _)), Some(s)) =
+                        (attr(&e, "r").as_deref().and_then(split_ref), attr(&e, "s"))
                 {
                     t.styles.push((col, s));
                 }
@@ -465,7 +458,13 @@ mod tests {
 
     #[test]
     fn broken_xml_is_an_error_not_a_panic() {
-        assert!(patch(b"<worksheet><sheetData><row r=\"7\"><c r=\"B7\">", &[cells(&[(2, "x")])]).is_err());
+        assert!(
+            patch(
+                b"<worksheet><sheetData><row r=\"7\"><c r=\"B7\">",
+                &[cells(&[(2, "x")])]
+            )
+            .is_err()
+        );
         assert!(patch(b"<worksheet/>", &[cells(&[(2, "x")])]).is_err());
         assert!(patch(b"not xml at all", &[]).is_err());
     }

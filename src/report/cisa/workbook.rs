@@ -90,9 +90,7 @@ mod tests {
     fn elements<'a>(xml: &'a str, tag: &str) -> Vec<&'a str> {
         let open = format!("<{tag}");
         xml.match_indices(&open)
-            .filter(|(i, _)| {
-                xml[i + open.len()..].starts_with([' ', '>', '/'])
-            })
+            .filter(|(i, _)| xml[i + open.len()..].starts_with([' ', '>', '/']))
             .map(|(i, _)| {
                 let rest = &xml[i..];
                 let close = format!("</{tag}>");
@@ -119,7 +117,10 @@ mod tests {
 
     #[test]
     fn only_the_inventory_sheet_changes_and_protection_survives() {
-        let rows = vec![vec![(4, "EX01".to_string()), (7, super::super::YES_IOC.to_string())]];
+        let rows = vec![vec![
+            (4, "EX01".to_string()),
+            (7, super::super::YES_IOC.to_string()),
+        ]];
         let out = fill(TEMPLATE, &rows).unwrap();
         let (before, after) = (raw_entries(TEMPLATE), raw_entries(&out));
         assert_eq!(
@@ -138,7 +139,13 @@ mod tests {
         };
         let (sb, sa) = (sheet(&tb), sheet(&ta));
         assert_ne!(sb, sa);
-        for tag in ["sheetProtection", "dataValidations", "mergeCells", "hyperlinks", "cols"] {
+        for tag in [
+            "sheetProtection",
+            "dataValidations",
+            "mergeCells",
+            "hyperlinks",
+            "cols",
+        ] {
             assert_eq!(elements(&sb, tag), elements(&sa, tag), "{tag}");
             assert_eq!(elements(&sa, tag).len(), 1, "{tag}");
         }
@@ -147,7 +154,9 @@ mod tests {
         };
         assert_eq!(elements(&wb(&ta), "workbookProtection").len(), 1);
         assert!(elements(&wb(&ta), "workbookProtection")[0].contains(r#"lockStructure="1""#));
-        assert!(sa.contains(r#"<c r="D7" s="44" t="inlineStr"><is><t xml:space="preserve">EX01</t></is></c>"#));
+        assert!(sa.contains(
+            r#"<c r="D7" s="44" t="inlineStr"><is><t xml:space="preserve">EX01</t></is></c>"#
+        ));
         assert!(sa.contains(r#"<c r="G7" s="45" t="inlineStr"><is><t xml:space="preserve">Yes (indications of compromise found)</t></is></c>"#));
         // The header rows are as CISA wrote them.
         let header = |s: &str| {
@@ -161,21 +170,39 @@ mod tests {
     #[test]
     fn many_servers_extend_the_validations_and_nothing_else() {
         let rows: Vec<RowCells> = (0..400)
-            .map(|i| vec![(4, format!("EX{i:03}")), (6, super::super::NO_NARRATIVE.to_string())])
+            .map(|i| {
+                vec![
+                    (4, format!("EX{i:03}")),
+                    (6, super::super::NO_NARRATIVE.to_string()),
+                ]
+            })
             .collect();
         let out = fill(TEMPLATE, &rows).unwrap();
         let e = entries(&out);
         let s = text(&e.iter().find(|(k, _)| k == INVENTORY_ENTRY).unwrap().1).to_string();
         let dv = elements(&s, "dataValidation");
         assert_eq!(dv.len(), 3);
-        assert!(dv[0].contains(r#"sqref="F407:G407 H7:H407 W7:Y407""#), "{}", dv[0]);
-        assert!(dv[1].contains(r#"sqref="Z26:AE406 Z7:AE22 I7:V407""#), "{}", dv[1]);
+        assert!(
+            dv[0].contains(r#"sqref="F407:G407 H7:H407 W7:Y407""#),
+            "{}",
+            dv[0]
+        );
+        assert!(
+            dv[1].contains(r#"sqref="Z26:AE406 Z7:AE22 I7:V407""#),
+            "{}",
+            dv[1]
+        );
         assert!(dv[2].contains(r#"sqref="F7:G406""#), "{}", dv[2]);
         assert!(s.contains(r#"<dimension ref="A2:MB406"/>"#));
-        assert!(s.contains(r#"<c r="D406" s="44" t="inlineStr"><is><t xml:space="preserve">EX399</t></is></c>"#));
+        assert!(s.contains(
+            r#"<c r="D406" s="44" t="inlineStr"><is><t xml:space="preserve">EX399</t></is></c>"#
+        ));
         let t = entries(TEMPLATE);
         let ts = text(&t.iter().find(|(k, _)| k == INVENTORY_ENTRY).unwrap().1).to_string();
-        assert_eq!(elements(&s, "sheetProtection"), elements(&ts, "sheetProtection"));
+        assert_eq!(
+            elements(&s, "sheetProtection"),
+            elements(&ts, "sheetProtection")
+        );
     }
 
     #[test]
