@@ -299,7 +299,6 @@ fn libreoffice_converts_the_workbook() {
 }
 
 #[path = "support/trees.rs"]
-#[allow(dead_code)]
 mod trees;
 
 const MSERT_FIXTURE: &str = concat!(
@@ -385,4 +384,18 @@ fn a_loose_msert_log_is_read_and_a_broken_one_is_reported() {
     assert!(!cov["problems"].as_array().unwrap().is_empty(), "{cov}");
     assert_ne!(harness::check_state(&s.report, "msert"), "ran");
     assert_ne!(s.report["verdict"], "no-evidence");
+}
+
+#[test]
+fn checks_that_did_not_run_make_g_no_with_the_narrative() {
+    // Only Test-ProxyLogon's checks: the required webshell checks are left out.
+    let s = run_scan(&[&example("clean"), "--checks", "tpl"]);
+    let xlsx = std::fs::read(s.out.path().join(cisa::XLSX_FILE)).unwrap();
+    assert_eq!(cell(&xlsx, "G7").as_deref(), Some(cisa::NO_NARRATIVE));
+    let h = cell(&xlsx, "H7").unwrap();
+    assert!(h.contains("exhunt could not complete every check"), "{h}");
+    assert!(
+        h.contains("(webshell-yara): not selected - not selected with --checks"),
+        "{h}"
+    );
 }

@@ -4,7 +4,7 @@
 //! listed with their check; YARA rules are listed by `--yara` files themselves.
 
 use super::{
-    LOG_CHECKS, exchange_cmdlets, process_evidence, suspicious_files, web_rules, webshells,
+    LOG_CHECKS, exchange_cmdlets, msert, process_evidence, suspicious_files, web_rules, webshells,
 };
 use crate::model::catalog::{CheckEntry, RuleEntry};
 
@@ -71,6 +71,13 @@ pub fn checks() -> Vec<CheckEntry> {
         false,
         "the web folders",
         "rules/stock/",
+    ));
+    v.push(files(
+        msert::ID,
+        msert::INFO.title,
+        msert::INFO.required,
+        "Windows\\debug\\msert.log, msert.old.log",
+        "rules/msert_threats.tsv",
     ));
     v
 }

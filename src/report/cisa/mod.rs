@@ -198,7 +198,7 @@ mod tests {
                 Event::End(e) if e.name().as_ref() == "si" => strings.push(cur.take().unwrap()),
                 Event::Start(e) if e.name().as_ref() == "t" => in_t = true,
                 Event::End(e) if e.name().as_ref() == "t" => in_t = false,
-                Event::Text(t) if in_t => cur.as_mut().unwrap().push_str(&t.to_string()),
+                Event::Text(t) if in_t => cur.as_mut().unwrap().push_str(&t),
                 Event::GeneralRef(g) if in_t => {
                     let e = format!("&{};", &*g);
                     cur.as_mut()

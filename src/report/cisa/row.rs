@@ -127,7 +127,7 @@ fn tpl_column(scan: &ScanResult) -> (&'static str, String) {
         .iter()
         .filter(|c| TPL_CHECKS.contains(&c.check) || c.required)
         .filter(|c| c.state != CheckState::Ran || c.file_problems > 0)
-        .filter(|c| !(c.state == CheckState::Skipped && !c.required))
+        .filter(|c| c.state != CheckState::Skipped || c.required)
         .map(|c| {
             format!(
                 "{} ({}): {}{}",

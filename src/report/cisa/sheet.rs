@@ -195,8 +195,10 @@ impl Open {
 struct Patch<'a> {
     rows: &'a [RowCells],
     last: u32,
-    /// Styles for rows past the last validated one.
-    model: TemplateRow,
+    xml: &'a [u8],
+    /// Styles for rows past the last validated one (and for cells a template row lacks): row
+    /// 356, read on first need (a second pass over the sheet, which one server never needs).
+    model: std::cell::OnceCell<Option<TemplateRow>>,
     /// The next data row not yet written.
     next_row: u32,
 }
@@ -207,8 +209,14 @@ impl Patch<'_> {
             .and_then(|i| self.rows.get(i as usize))
     }
 
-    fn model_style(&self, col: u32) -> Option<&str> {
+    fn model(&self) -> Option<&TemplateRow> {
         self.model
+            .get_or_init(|| template_row(self.xml, LAST_VALIDATED_ROW).ok())
+            .as_ref()
+    }
+
+    fn model_style(&self, col: u32) -> Option<&str> {
+        self.model()?
             .styles
             .iter()
             .find(|(c, _)| *c == col)
@@ -219,10 +227,10 @@ impl Patch<'_> {
     fn new_rows_before(&mut self, out: &mut Vec<u8>, upto: u32) {
         while self.next_row < upto && self.next_row <= self.last {
             let r = self.next_row;
-            out.extend_from_slice(b"<row");
-            for (k, v) in &self.model.attrs {
-                let v = if k == "r" { r.to_string() } else { v.clone() };
-                let _ = write!(out, " {k}=\"{}\"", quick_xml::escape::escape(&v));
+            let _ = write!(out, "<row r=\"{r}\"");
+            let attrs = self.model().map(|m| m.attrs.clone()).unwrap_or_default();
+            for (k, v) in attrs.iter().filter(|(k, _)| k != "r") {
+                let _ = write!(out, " {k}=\"{}\"", quick_xml::escape::escape(v));
             }
             out.push(b'>');
             let mut open = Open::new(r, self.row_cells(r).unwrap_or(&Vec::new()));
@@ -238,11 +246,10 @@ impl Patch<'_> {
     /// The style a written cell gets: the template cell's within the validated rows, the model
     /// row's past them (and where the template row lacks the cell).
     fn style_for(&self, row: u32, col: u32, template: Option<String>) -> Option<String> {
-        let model = self.model_style(col).map(str::to_string);
         if row > LAST_VALIDATED_ROW {
-            model.or(template)
+            self.model_style(col).map(str::to_string).or(template)
         } else {
-            template.or(model)
+            template.or_else(|| self.model_style(col).map(str::to_string))
         }
     }
 }
@@ -253,9 +260,15 @@ pub fn patch(xml: &[u8], rows: &[RowCells]) -> Result<Vec<u8>, String> {
     let mut p = Patch {
         rows,
         last: if rows.is_empty() { 0 } else { last },
-        model: template_row(xml, LAST_VALIDATED_ROW)?,
+        xml,
+        model: std::cell::OnceCell::new(),
         next_row: FIRST_ROW,
     };
+    if p.last > LAST_VALIDATED_ROW {
+        // Rows past the template are styled like its last validated row: it must be there.
+        let m = template_row(xml, LAST_VALIDATED_ROW)?;
+        let _ = p.model.set(Some(m));
+    }
     let mut reader = Reader::from_reader(xml);
     let mut w = Writer::new(Vec::with_capacity(xml.len() + rows.len() * 2048));
     let mut buf = Vec::new();
@@ -466,6 +479,16 @@ mod tests {
             .is_err()
         );
         assert!(patch(b"<worksheet/>", &[cells(&[(2, "x")])]).is_err());
-        assert!(patch(b"not xml at all", &[]).is_err());
+        assert!(patch(b"not xml at all", &[cells(&[(2, "x")])]).is_err());
+        // A sheet without rows gets its data row, numbered, unstyled.
+        let bare = patch(
+            b"<worksheet><sheetData></sheetData></worksheet>",
+            &[cells(&[(2, "x")])],
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(bare).unwrap(),
+            r#"<worksheet><sheetData><row r="7"><c r="B7" t="inlineStr"><is><t xml:space="preserve">x</t></is></c></row></sheetData></worksheet>"#
+        );
     }
 }

@@ -34,8 +34,11 @@ pub fn fill(template: &[u8], rows: &[RowCells]) -> Result<Vec<u8>, String> {
             .and_then(|mut f| f.read_to_end(&mut xml).map_err(Into::into))
             .map_err(|e| bad(&e))?;
         let out = sheet::patch(&xml, rows)?;
-        let mut opt =
-            SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        // Fast deflate: the sheet is mostly repeated empty cells, and level 1 keeps the
+        // workbook small while costing a fraction of the default level's time.
+        let mut opt = SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .compression_level(Some(1));
         if let Some(t) = when {
             opt = opt.last_modified_time(t);
         }
