@@ -77,6 +77,8 @@ fn compromised_example_finds_every_step() {
         "EX01-other.csv",
         "EX01-LogAgeDays.csv",
         "findings.csv",
+        "cisa-ed21-02.xlsx",
+        "cisa-ed21-02.csv",
     ] {
         assert!(out.path().join(f).exists(), "{f} missing");
     }

@@ -96,10 +96,16 @@ fn a_planted_link_in_out_never_overwrites_what_it_points_to() {
     );
     let out = d.path().join("X/out");
     std::fs::create_dir(&out).unwrap();
-    for name in ["report.json", "timeline.csv", "findings.csv"] {
-        let _ = std::fs::remove_file(out.join("report.json"));
-        let _ = std::fs::remove_file(out.join("timeline.csv"));
-        let _ = std::fs::remove_file(out.join("findings.csv"));
+    let names = [
+        "report.json",
+        "timeline.csv",
+        "findings.csv",
+        "cisa-ed21-02.xlsx",
+    ];
+    for name in names {
+        for n in names {
+            let _ = std::fs::remove_file(out.join(n));
+        }
         std::os::unix::fs::symlink(&victim, out.join(name)).unwrap();
         let before = snapshot(&t);
         let o = exhunt()
