@@ -49,6 +49,8 @@ tables! {
     STOCK_OWA_AUTH = "stock/owa_auth.txt";
     /// The stock files of `ecp\auth` (`detect::indicators`, `detect::webshells::heuristics`).
     STOCK_ECP_AUTH = "stock/ecp_auth.txt";
+    /// What an MSERT detection means, for `msert` (`detect::msert`).
+    MSERT_THREATS = "msert_threats.tsv";
     /// The built-in YARA rules of `webshell-yara` (`detect::webshells::yara`).
     YARA = "yara/exhunt.yar";
 }

@@ -95,6 +95,8 @@ fn compromised_example_finds_every_step() {
         "findings.csv",
         "findings.jsonl",
         "report.html",
+        "cisa-ed21-02.xlsx",
+        "cisa-ed21-02.csv",
     ] {
         assert!(out.path().join(f).exists(), "{f} missing");
     }

@@ -96,7 +96,13 @@ fn a_planted_link_in_out_never_overwrites_what_it_points_to() {
     );
     let out = d.path().join("X/out");
     std::fs::create_dir(&out).unwrap();
-    let names = ["report.json", "timeline.csv", "findings.csv", "report.html"];
+    let names = [
+        "report.json",
+        "timeline.csv",
+        "findings.csv",
+        "report.html",
+        "cisa-ed21-02.xlsx",
+    ];
     for name in names {
         for n in names {
             let _ = std::fs::remove_file(out.join(n));

@@ -4,8 +4,8 @@
 //! listed with their check; YARA rules are listed by `--yara` files themselves.
 
 use super::{
-    LOG_CHECKS, event_rules, exchange_cmdlets, process_evidence, suspicious_files, web_rules,
-    webshells,
+    LOG_CHECKS, event_rules, exchange_cmdlets, msert, process_evidence, suspicious_files,
+    web_rules, webshells,
 };
 use crate::model::catalog::{CheckEntry, RuleEntry};
 
@@ -73,6 +73,13 @@ pub fn checks() -> Vec<CheckEntry> {
         false,
         "the web folders",
         "rules/stock/",
+    ));
+    v.push(files(
+        msert::ID,
+        msert::INFO.title,
+        msert::INFO.required,
+        "Windows\\debug\\msert.log, msert.old.log",
+        "rules/msert_threats.tsv",
     ));
     v
 }

@@ -12,6 +12,7 @@ pub mod event_rules;
 pub mod exchange_cmdlets;
 pub mod indicators;
 pub mod like;
+pub mod msert;
 pub mod patch_level;
 pub mod process_evidence;
 pub mod rps_cat;

@@ -7,6 +7,7 @@ mod coverage;
 mod earliest;
 mod finding;
 mod host;
+mod msert;
 pub mod names;
 pub mod rollup;
 mod size;
@@ -23,6 +24,7 @@ pub use finding::{
     CLIENT_IP_FIELDS, Class, Evidence, Fields, Finding, MAX_RAW, Severity, check_cve, cve_ids,
 };
 pub use host::{Fact, HostInfo, fqdn_of, reportable_address};
+pub use msert::{MsertDetection, MsertScan};
 pub use size::show_size;
 pub use summary::{Summary, client_of, summarize};
 pub use time::{Shown, Timestamp, Window};

@@ -2,6 +2,7 @@
 //! text through [`sanitize`].
 
 pub mod catalog;
+pub mod cisa;
 pub mod console;
 pub mod csv;
 pub mod ecs;
@@ -33,6 +34,7 @@ pub fn file_reports() -> Vec<Box<dyn Report>> {
         Box::new(tpl::TplFiles),
         Box::new(timeline::TimelineFiles),
         Box::new(html::HtmlReport),
+        Box::new(cisa::CisaWorkbook),
     ]
 }
 

@@ -150,7 +150,7 @@ pub fn create_report(
 }
 
 /// The report names that do not depend on the host.
-pub const FIXED_NAMES: [&str; 7] = [
+pub const FIXED_NAMES: [&str; 9] = [
     "report.json",
     "findings.csv",
     "findings.jsonl",
@@ -158,6 +158,8 @@ pub const FIXED_NAMES: [&str; 7] = [
     "timeline.csv",
     "timeline.jsonl",
     super::html::FILE,
+    super::cisa::XLSX_FILE,
+    super::cisa::CSV_FILE,
 ];
 
 /// Before the scan: `dir` (given with `flag`) is resolved, refused inside the evidence, created,

@@ -240,6 +240,7 @@ pub(super) fn assemble(
         notes,
         builds_seen: builds,
         build_assessment: None,
+        msert: Vec::new(),
         pivot: Default::default(),
         attacker_ips: Vec::new(),
         timeline: Vec::new(),

@@ -5,6 +5,7 @@
 use crate::model::names::Shown;
 mod assemble;
 mod budget;
+mod msert;
 mod read;
 mod read_json;
 mod restore;
@@ -67,6 +68,7 @@ pub const TPL_CHECKS: [&str; 5] = [
 pub fn all_check_ids() -> Vec<&'static str> {
     let mut v: Vec<&'static str> = LOG_CHECKS.iter().map(|c| c.info().id).collect();
     v.push(detect::suspicious_files::ID);
+    v.push(detect::msert::ID);
     v.extend(WEB_CHECKS);
     v.push(PIVOT);
     v
@@ -75,6 +77,13 @@ pub fn all_check_ids() -> Vec<&'static str> {
 /// Not a check: `--checks` names it to keep the pivot sweep (and its timeline lines) in a
 /// narrowed scan.
 pub const PIVOT: &str = "pivot";
+
+/// The file-scan checks whose hits are webshells (YARA rules, known shell indicators), as
+/// against the heuristics.
+pub const SHELL_CHECKS: [&str; 2] = [webshells::YARA_ID, webshells::IOC_ID];
+
+/// The check of MSERT's own detections (`msert.log`).
+pub const MSERT_CHECK: &str = detect::msert::ID;
 
 /// The file-scan check ids.
 const WEB_CHECKS: [&str; 3] = [webshells::YARA_ID, webshells::IOC_ID, webshells::HEUR_ID];
@@ -141,6 +150,8 @@ pub struct ScanResult {
     pub builds_seen: Vec<String>,
     /// The earliest and latest of them, and whether the latest holds each chain's fix.
     pub build_assessment: Option<crate::model::BuildAssessment>,
+    /// Microsoft Safety Scanner's own runs, from `Windows\debug\msert.log`.
+    pub msert: Vec<crate::model::MsertScan>,
     /// The pivot values taken from the findings and what the sweep for them read.
     pub pivot: timeline::PivotReport,
     /// Per attacker IP: first and last seen, requests, statuses, what it hit, which findings.
@@ -299,6 +310,7 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         .iter()
         .map(|f| (f.path.shown(), f.kind))
         .collect();
+    let msert_logs = plan.msert.clone();
     let mut result = assemble(
         opts,
         plan,
@@ -307,6 +319,7 @@ pub fn run(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         started,
         (prepared, web),
     );
+    msert::add(&mut result, &msert_logs, opts.selected(detect::msert::ID));
     result.notes.extend(thread_note);
     if let Some(why) = prefilters.evtx_skip_off()
         && kinds.values().any(|k| *k == SourceKind::Evtx)

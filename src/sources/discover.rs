@@ -3,7 +3,9 @@
 
 use super::classify::classify_file;
 use super::files::{walk, walk_given};
-use super::paths::{Matches, resolve_ci, resolve_ci_all, windows_path_of};
+use super::paths::{
+    Matches, Resolved, resolve_ci, resolve_ci_all, resolve_ci_checked, windows_path_of,
+};
 use super::{SourceFile, SourceKind};
 use crate::model::names::Shown;
 use crate::model::{FileProblem, SourceCoverage};
@@ -49,6 +51,13 @@ pub const EVTX_FILES: [(&str, &str); 4] = [
     ("Windows/System32/winevt/Logs/Security.evtx", "Security"),
 ];
 
+/// Microsoft Safety Scanner's log, relative to the root, and the copy Microsoft's EOMT script
+/// moves an earlier log to before each run.
+pub const MSERT_LOGS: [&str; 2] = ["Windows/debug/msert.log", "Windows/debug/msert.old.log"];
+
+/// The coverage label of the MSERT logs.
+pub const MSERT_LABEL: &str = "MSERT";
+
 /// Folders searched for dumps and archives (Test-ProxyLogon's, relative to the root).
 pub const FILE_LOCATIONS: [&str; 3] = ["root", "Windows/Temp", "ProgramData"];
 
@@ -76,6 +85,8 @@ pub struct Plan {
     /// Problems met while listing (unreadable folders, links not followed, unrecognised files).
     pub problems: Vec<FileProblem>,
     pub notes: Vec<String>,
+    /// Microsoft Safety Scanner logs (`msert.log`), read by `sources::msert`.
+    pub msert: Vec<PathBuf>,
 }
 
 /// Finds the Exchange install under `root`: `--exchange-path`, else the default folder, else any
@@ -388,8 +399,56 @@ pub fn plan_root(root: &Path, exchange_path: Option<&Path>) -> Plan {
             plan.file_locations.push((rel.to_string(), Some(d)));
         }
     }
+    plan_msert(&mut plan, root);
     note_links(&mut plan, root);
     plan
+}
+
+/// The MSERT logs under `root`, and their coverage group (present when one was found).
+fn plan_msert(plan: &mut Plan, root: &Path) {
+    let mut g = SourceCoverage::new(
+        MSERT_LABEL,
+        "msert",
+        root.join(MSERT_LOGS[0]).shown(),
+        false,
+    );
+    for rel in MSERT_LOGS {
+        match resolve_ci_checked(root, rel) {
+            Resolved::Found(p) => match p.symlink_metadata() {
+                Ok(m) if m.is_file() => {
+                    if !g.present {
+                        g.path = p.shown();
+                    } else {
+                        g.also.push(p.shown());
+                    }
+                    g.present = true;
+                    plan.msert.push(p);
+                }
+                Ok(m) => g.problems.push(FileProblem {
+                    path: p.shown(),
+                    problem: super::files::special_problem(&m.file_type()),
+                }),
+                Err(e) => g.problems.push(FileProblem {
+                    path: p.shown(),
+                    problem: super::io_problem("cannot read", &e),
+                }),
+            },
+            Resolved::Link(p) => g.problems.push(FileProblem {
+                path: p.shown(),
+                problem: super::files::link_problem(&p).into(),
+            }),
+            Resolved::Missing => {}
+        }
+    }
+    plan.groups.push(g);
+}
+
+/// Whether a loose file is an MSERT log by its name (`msert.log`, `msert.old.log`, a renamed
+/// copy `msert-EX01.log`): the log has no header to tell it by content.
+pub fn is_msert_name(p: &Path) -> bool {
+    p.file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .is_some_and(|n| n.starts_with("msert") && n.ends_with(".log"))
 }
 
 /// Checks a planned file's content against what its folder promises (called from the parallel
@@ -524,6 +583,18 @@ pub fn plan_loose(paths: &[PathBuf]) -> Plan {
         for path in files {
             match classify_file(&path) {
                 Ok(kind) => {
+                    if is_msert_name(&path) && !plan.msert.contains(&path) {
+                        if !plan.groups.iter().any(|g| g.label == MSERT_LABEL) {
+                            plan.groups.push(SourceCoverage::new(
+                                MSERT_LABEL,
+                                "msert",
+                                path.shown(),
+                                true,
+                            ));
+                        }
+                        plan.msert.push(path);
+                        continue;
+                    }
                     let label = match kind {
                         SourceKind::HttpProxy => "HttpProxy/(loose)".to_string(),
                         SourceKind::EcpServer => "ECP/Server".to_string(),

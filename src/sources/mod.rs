@@ -10,6 +10,7 @@ pub mod evtx;
 pub mod files;
 pub mod httpproxy;
 pub mod lines;
+pub mod msert;
 pub mod oab;
 pub mod paths;
 pub mod reader;
