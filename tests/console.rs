@@ -58,7 +58,7 @@ fn the_answer_comes_first_and_the_second_actor_is_not_hidden() {
         "{reason}"
     );
     assert!(lines[verdict + 2].contains("Do now"));
-    assert!(out.contains("reset domain, service and admin passwords"));
+    assert!(out.contains("krbtgt account twice"));
     let h = heads(&out);
     assert_eq!(h.len(), 15, "{out}");
     assert!(
@@ -201,7 +201,7 @@ fn a_clean_server_says_so_first_with_what_to_keep_doing() {
         .position(|l| l.starts_with("Verdict for EX01: NO EVIDENCE"))
         .expect("verdict");
     assert!(lines[v + 1].contains("Every required check ran"));
-    assert!(out.contains("re-scan weekly"));
+    assert!(out.contains("re-scan with exhunt each week"));
     // the scanner probe is listed, below nothing that counts
     assert!(heads(&out)[0].contains("[low]") && heads(&out)[0].contains("scanner"));
 }

@@ -100,6 +100,33 @@ fn merge_shows_the_shared_attacker_and_lists_what_it_could_not_read() {
     assert_eq!(json["schema"], "exhunt.fleet/1");
     assert_eq!(json["servers"].as_array().unwrap().len(), 3);
 
+    // CISA's workbook with one Inventory row per server, as each scan wrote it
+    assert!(out.join("cisa-ed21-02.xlsx").exists());
+    let mut cisa = csv::Reader::from_path(out.join("cisa-ed21-02.csv")).unwrap();
+    let h = cisa.headers().unwrap().clone();
+    let (d, g) = (
+        h.iter().position(|x| x == "Hostname internal").unwrap(),
+        h.iter()
+            .position(|x| x == "2) Test-ProxyLogon.ps1 script scan completed?")
+            .unwrap(),
+    );
+    let rows: Vec<(String, String)> = cisa
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[d].to_string(), r[g].to_string())
+        })
+        .collect();
+    let want = |h: &str, g: &str| (h.to_string(), g.to_string());
+    assert_eq!(
+        rows,
+        [
+            want("EX01", "Yes (indications of compromise found)"),
+            want("EX02", "Yes (indications of compromise found)"),
+            want("EX03", "Yes (no indications of compromise found)"),
+        ]
+    );
+
     // a second merge into the same folder needs --force
     let again = exhunt()
         .arg("merge")
@@ -151,6 +178,10 @@ fn merge_keeps_attacker_text_inert() {
         csv.contains("'=HYPERLINK"),
         "a formula is neutralised: {csv}"
     );
+    // no cisa-ed21-02.csv beside this report: its row is built from the verdict, and says so
+    let cisa = std::fs::read_to_string(out.join("cisa-ed21-02.csv")).unwrap();
+    assert!(cisa.contains("'=HYPERLINK"), "{cisa}");
+    assert!(cisa.contains("was not found or not readable"), "{cisa}");
 }
 
 #[test]

@@ -11,7 +11,8 @@ pub struct MergeArgs {
     /// Reports: report.json files, or folders holding them (e.g. a fleet tool's fetched folder).
     #[arg(required = true, value_name = "REPORT_OR_DIR")]
     pub inputs: Vec<PathBuf>,
-    /// Write fleet.csv, fleet-shared.csv and fleet.json into DIR.
+    /// Write fleet.csv, fleet-shared.csv, fleet.json and CISA's workbook (one Inventory row per
+    /// server: the row each scan wrote, cisa-ed21-02.csv beside its report.json) into DIR.
     #[arg(long, short = 'o', value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// With --out: replace the files an earlier merge left there.
@@ -86,6 +87,8 @@ pub fn run_merge(args: &MergeArgs) -> i32 {
         report::fleet::FLEET_CSV,
         report::fleet::FLEET_SHARED_CSV,
         report::fleet::FLEET_JSON,
+        report::cisa::XLSX_FILE,
+        report::cisa::CSV_FILE,
     ];
     if let Err(e) = write_out(&args.out, args.force, &names, |d| {
         report::fleet::write_fleet(&fleet, d)

@@ -2,11 +2,12 @@
 //! console text, CSV (cells neutralised) and JSON. Attacker text goes through
 //! [`super::sanitize::terminal`] on the console.
 
+use super::cisa::InventoryRow;
 use super::csv::write_rows;
 use super::sanitize::terminal;
 use crate::fleet::diff::Diff;
 use crate::fleet::load::Finding;
-use crate::fleet::merge::Fleet;
+use crate::fleet::merge::{Fleet, Server};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -156,7 +157,54 @@ pub fn write_fleet(f: &Fleet, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         serde_json::to_writer_pretty(&mut *w, f).map_err(std::io::Error::other)?;
         w.write_all(b"\n")
     })?;
-    Ok(vec![a, b, c])
+    let rows: Vec<InventoryRow> = f.servers.iter().map(inventory_row).collect();
+    let mut out = vec![a, b, c];
+    out.extend(super::cisa::write_files(&rows, dir)?);
+    Ok(out)
+}
+
+/// A server's row of CISA's Inventory sheet: the one its scan wrote (`cisa-ed21-02.csv` beside
+/// its report.json), else one built from the report's verdict, saying so.
+fn inventory_row(v: &Server) -> InventoryRow {
+    let beside = v.report.with_file_name(super::cisa::CSV_FILE);
+    if let Some(row) = read_inventory_csv(&beside) {
+        return row;
+    }
+    let mut row = InventoryRow::default();
+    row.set("D", &v.host);
+    let (g, why) = match v.verdict.as_str() {
+        "compromised" => (super::cisa::YES_IOC, v.reason.clone()),
+        "suspicious" | "no-evidence" => (super::cisa::YES_CLEAN, v.reason.clone()),
+        _ => (super::cisa::NO_NARRATIVE, v.gaps.join("; ")),
+    };
+    row.set("G", g);
+    row.set(
+        "H",
+        format!(
+            "From exhunt's report.json ({} beside it was not found or not readable, so the MSERT column is left empty): {why}",
+            super::cisa::CSV_FILE
+        ),
+    );
+    row
+}
+
+/// The first data row of a `cisa-ed21-02.csv` exhunt wrote, its formula guards taken off again.
+fn read_inventory_csv(p: &Path) -> Option<InventoryRow> {
+    let mut r = ::csv::Reader::from_path(p).ok()?;
+    let header: Vec<String> = r.headers().ok()?.iter().map(str::to_string).collect();
+    let rec = r.records().next()?.ok()?;
+    let mut row = InventoryRow::default();
+    for (name, cell) in header.iter().zip(rec.iter()) {
+        let Some((col, _)) = super::cisa::COLUMNS.iter().find(|(_, h)| h == name) else {
+            continue;
+        };
+        let unguarded = match cell.strip_prefix('\'') {
+            Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+            _ => cell,
+        };
+        row.set(col, unguarded);
+    }
+    Some(row)
 }
 
 fn finding_line(s: &mut String, f: &Finding) {
