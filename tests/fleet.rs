@@ -163,10 +163,18 @@ fn merge_keeps_attacker_text_inert() {
             "summary":{"reason":"evil \u001b]0;title\u0007 text"}}"#,
     )
     .unwrap();
+    // a crafted report's verdict is text from a file too
+    let r2 = d.path().join("other.json");
+    std::fs::write(
+        &r2,
+        r#"{"schema":"exhunt.report/2","host":{"name":"EX09"},"verdict":"\u001b[2Jgone"}"#,
+    )
+    .unwrap();
     let out = d.path().join("o");
     let o = exhunt()
         .arg("merge")
         .arg(&r)
+        .arg(&r2)
         .arg("--out")
         .arg(&out)
         .output()

@@ -52,7 +52,8 @@ impl Paint {
     }
 }
 
-fn short(s: &str, n: usize) -> String {
+/// `s` cut to `n` characters with an ellipsis.
+pub(super) fn short(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
     } else {

@@ -3,6 +3,7 @@
 //! [`super::sanitize::terminal`] on the console.
 
 use super::cisa::InventoryRow;
+use super::console::short;
 use super::csv::write_rows;
 use super::sanitize::terminal;
 use crate::fleet::diff::Diff;
@@ -33,14 +34,6 @@ pub const FLEET_COLUMNS: [&str; 13] = [
     "problem",
 ];
 
-fn short(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(n).collect::<String>())
-    }
-}
-
 /// The fleet as text: one line per server, worst first; unreadable inputs; shared indicators.
 pub fn render_fleet(f: &Fleet) -> String {
     let mut s = String::new();
@@ -60,7 +53,7 @@ pub fn render_fleet(f: &Fleet) -> String {
             s,
             "  {:<20} {:<13} {:>4} {:>8} {:>7}  {:<24}  {}",
             terminal(&short(&v.host, 20)),
-            v.verdict,
+            terminal(&short(&v.verdict, 13)),
             v.hits,
             v.attempts,
             v.context,
@@ -106,7 +99,7 @@ pub fn render_fleet(f: &Fleet) -> String {
     let _ = writeln!(
         s,
         "Worst verdict: {}",
-        f.worst().unwrap_or("none (no report read)")
+        terminal(f.worst().unwrap_or("none (no report read)"))
     );
     s
 }
@@ -211,8 +204,8 @@ fn finding_line(s: &mut String, f: &Finding) {
     let _ = writeln!(
         s,
         "  [{}] {} {} {}/{}: {}",
-        f.severity,
-        f.class,
+        terminal(&f.severity),
+        terminal(&f.class),
         f.time.as_deref().map(terminal).unwrap_or("-".into()),
         terminal(&f.check),
         terminal(&f.rule),
@@ -228,9 +221,9 @@ pub fn render_diff(d: &Diff) -> String {
         s,
         "{}: {} ({}) -> {} ({})",
         terminal(&d.host),
-        d.old_verdict,
+        terminal(&d.old_verdict),
         d.old_started.as_deref().map(terminal).unwrap_or_default(),
-        d.new_verdict,
+        terminal(&d.new_verdict),
         d.new_started.as_deref().map(terminal).unwrap_or_default()
     );
     for n in &d.notes {
